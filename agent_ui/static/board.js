@@ -1,0 +1,61 @@
+'use strict';
+// Supervisor board: re-renders on every pushed `board` event and ticks the
+// clocks locally; it never asks the server for anything.
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const socket = io('/supervisor');
+
+  // Server clock minus browser clock, so waits are measured on the server's time.
+  let skew = 0;
+
+  function serverNow() {
+    return CC.nowSeconds() + skew;
+  }
+
+  function elapsed(since) {
+    return since === null || since === undefined ? '—' : CC.mmss(serverNow() - since);
+  }
+
+  function renderQueues(queues) {
+    $('queues').tBodies[0].replaceChildren(...(queues || []).map((q) => {
+      const tr = CC.el('tr', 'queue-row');
+      tr.dataset.queue = q.name;
+      const longest = CC.el('td', 'longest-wait');
+      if (q.oldest_enqueued_at !== null && q.oldest_enqueued_at !== undefined) {
+        longest.dataset.since = String(q.oldest_enqueued_at);
+      }
+      tr.append(CC.el('td', 'name', q.name), CC.el('td', 'waiting', q.waiting), longest);
+      return tr;
+    }));
+  }
+
+  function renderAgents(agents) {
+    $('agents').tBodies[0].replaceChildren(...(agents || []).map((a) => {
+      const tr = CC.el('tr', 'agent-row');
+      tr.dataset.agent = a.name;
+      tr.dataset.state = a.state;
+      const time = CC.el('td', 'time-in-state');
+      if (a.since !== null && a.since !== undefined) time.dataset.since = String(a.since);
+      tr.append(CC.el('td', 'name', a.name), CC.el('td', 'state', a.state), time);
+      return tr;
+    }));
+  }
+
+  function tick() {
+    for (const cell of document.querySelectorAll('td.longest-wait, td.time-in-state')) {
+      cell.textContent = elapsed(cell.dataset.since === undefined ? null : Number(cell.dataset.since));
+    }
+  }
+
+  socket.on('board', (board) => {
+    if (typeof board.now === 'number') skew = board.now - CC.nowSeconds();
+    renderQueues(board.queues);
+    renderAgents(board.agents);
+    CC.renderLeaderboard($('leaderboard'), board.leaderboard);
+    tick();
+  });
+
+  CC.trackConnection(socket);
+  setInterval(tick, 1000);
+})();

@@ -1,0 +1,421 @@
+"""The service layer: every webhook and every agent action is one method here.
+
+Each method loads what it needs, applies domain decisions (``ivr``, ``routing``,
+``gamification``), stores the result and the events, and only then tells the
+browsers. It knows nothing of Flask, requests or sockets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from twilio.twiml.voice_response import Dial, VoiceResponse
+
+from contact_center import customers, events, ivr
+from contact_center.db import Database
+from contact_center.exceptions import OfferNotValid, TelephonyError, UnknownCall
+from contact_center.flow_registry import FlowRegistry
+from contact_center.models import Call, User, utcnow
+from contact_center.notifier import Notifier
+from contact_center.routing import Offer, Router
+from contact_center.telephony import Telephony
+from contact_center.urls import WebhookUrls
+from gamification.leaderboard import Leaderboard
+
+TERMINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+#: Twilio leg statuses that mean the agent never picked up.
+AGENT_LEG_FAILED = frozenset({"busy", "failed", "no-answer", "canceled"})
+
+APOLOGY = "We are sorry, we cannot take your call right now. Please call again later. Goodbye."
+
+
+@dataclass(frozen=True)
+class Settings:
+    default_flow: str
+    dial_timeout_seconds: int
+    hold_pause_seconds: int
+
+
+class CallCenter:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        router: Router,
+        flows: FlowRegistry,
+        telephony: Telephony,
+        notifier: Notifier,
+        leaderboard: Leaderboard,
+        urls: WebhookUrls,
+        settings: Settings,
+        enqueue_job: Callable[..., object],
+    ) -> None:
+        self.db = db
+        self.router = router
+        self.flows = flows
+        self.telephony = telephony
+        self.notifier = notifier
+        self.leaderboard = leaderboard
+        self.urls = urls
+        self.settings = settings
+        self.enqueue_job = enqueue_job
+
+    # -- the caller's side: Twilio webhooks ------------------------------------
+
+    def incoming_call(self, params: Mapping[str, str]) -> VoiceResponse:
+        """A call arrives: record it once and play the flow's first nodes."""
+        call_sid = params["CallSid"]
+        with self.db.session() as session:
+            call = _find_call(session, call_sid)
+            if call is not None:
+                # Twilio sent the first webhook again: answer the same, record nothing.
+                flow = self._flow_of(call)
+                return ivr.enter(flow, flow.start, self.urls).twiml
+            flow = self.flows.latest(self.settings.default_flow)
+            customer = customers.get_or_create(session, params.get("From") or "anonymous")
+            call = Call(
+                call_sid=call_sid,
+                customer=customer,
+                from_number=params.get("From", ""),
+                to_number=params.get("To", ""),
+                flow_name=flow.name,
+                flow_version=flow.version,
+                ivr_path=[],
+            )
+            session.add(call)
+            events.record(session, "call_started", call_sid=call_sid,
+                          flow=flow.name, version=flow.version, caller=call.from_number)
+            step = ivr.enter(flow, flow.start, self.urls)
+            self._record_step(session, call, step)
+        self._after_step(call_sid, step)
+        return step.twiml
+
+    def menu_input(
+        self, call_sid: str, node_id: str, attempt: int, digits: str | None
+    ) -> VoiceResponse:
+        with self.db.session() as session:
+            call = self._require_call(session, call_sid)
+            step = ivr.handle_digits(self._flow_of(call), node_id, attempt, digits, self.urls)
+            self._record_step(session, call, step)
+        self._after_step(call_sid, step)
+        return step.twiml
+
+    def hold(self, call_sid: str, queue_position: int | None) -> VoiceResponse:
+        """The waitUrl document for a caller in the queue."""
+        with self.db.session() as session:
+            call = self._require_call(session, call_sid)
+            flow = self._flow_of(call)
+            node_id = call.ivr_path[-1] if call.ivr_path else None
+        if node_id is None or flow.node(node_id).type != "enqueue":
+            response = VoiceResponse()
+            response.pause(length=self.settings.hold_pause_seconds)
+            return response
+        return ivr.hold_twiml(flow, node_id, queue_position, self.settings.hold_pause_seconds)
+
+    def queue_result(self, call_sid: str, result: str) -> VoiceResponse:
+        """``<Enqueue action>``: the caller left Twilio's queue, one way or another."""
+        response = VoiceResponse()
+        if result == "hangup":
+            self._finish_call(call_sid)
+        elif result in ("queue-full", "error", "system-error"):
+            response.say(APOLOGY)
+            response.hangup()
+        # bridged / redirected: the REST update that moved the call did the work.
+        return response
+
+    def call_status(self, params: Mapping[str, str]) -> None:
+        """The phone number's status callback; only the last one matters."""
+        if params.get("CallStatus") in TERMINAL_STATUSES:
+            duration = params.get("CallDuration")
+            self._finish_call(params["CallSid"], call_duration=_float(duration))
+
+    def agent_leg_status(self, call_sid: str, agent_id: int, status: str) -> None:
+        """Status of the leg that rings the agent: answered means connected."""
+        if status != "in-progress":
+            return
+        with self.db.session() as session:
+            call = self._require_call(session, call_sid)
+            if call.answered_at is not None or call.status == "completed":
+                return
+            call.status = "connected"
+            call.answered_at = utcnow()
+            call.wait_seconds = _seconds_between(call.enqueued_at, call.answered_at)
+            events.record(session, "connected", call_sid=call_sid, agent_id=agent_id,
+                          wait_seconds=call.wait_seconds)
+        self.router.mark_connected(call_sid)
+        self.notifier.to_agent(agent_id, "call_connected", {"call_sid": call_sid})
+        self.push_board()
+
+    def dial_result(self, call_sid: str, agent_id: int, dial_status: str) -> VoiceResponse:
+        """``<Dial action>``: the agent's leg is over, or never started."""
+        response = VoiceResponse()
+        if dial_status not in AGENT_LEG_FAILED:
+            response.hangup()
+            return response
+        # The agent did not pick up: back to the head of the line, not lost.
+        agent = self.router.requeue(call_sid)
+        with self.db.session() as session:
+            call = self._require_call(session, call_sid)
+            call.status, call.agent_id = "queued", None
+            events.record(session, "agent_no_answer", call_sid=call_sid, agent_id=agent_id,
+                          dial_status=dial_status)
+            flow = self._flow_of(call)
+            node_id = call.ivr_path[-1]
+        if agent is not None:
+            self._agent_changed(agent, "missed", reason="did not answer")
+        step = ivr.enter(flow, node_id, self.urls)
+        self.dispatch()
+        return step.twiml
+
+    # -- the agent's side: console actions ------------------------------------
+
+    def agent_online(self, agent_id: int) -> dict:
+        """An agent's console connected: make routing know their skills."""
+        with self.db.session() as session:
+            user = session.get(User, agent_id)
+            self.router.register_agent(user.id, user.display_name, user.skill_list)
+        return self.agent_view(agent_id)
+
+    def agent_view(self, agent_id: int) -> dict:
+        info = self.router.agent(agent_id)
+        return {
+            "state": info.get("state", "offline"),
+            "since": float(info.get("since", 0)),
+            "call_sid": info.get("call_sid"),
+        }
+
+    def set_agent_state(self, agent_id: int, state: str) -> None:
+        self.router.set_agent_state(agent_id, state)
+        self._agent_changed(agent_id, state)
+        if state == "available":
+            self.dispatch()
+
+    def accept(self, agent_id: int, call_sid: str, offer_id: str) -> None:
+        """The agent takes the offer: bridge the live call to them."""
+        self.router.accept(agent_id, call_sid, offer_id)
+        with self.db.session() as session:
+            call = self._require_call(session, call_sid)
+            agent = session.get(User, agent_id)
+            call.status, call.agent_id = "connecting", agent_id
+            events.record(session, "accepted", call_sid=call_sid, agent_id=agent_id, offer_id=offer_id)
+            twiml = self._dial_agent_twiml(call_sid, agent)
+        self._agent_changed(agent_id, "busy", call_sid=call_sid)
+        try:
+            self.telephony.redirect_call(call_sid, twiml)
+        except TelephonyError:
+            # Not the agent's fault and not the caller's: put the call back first.
+            self.router.requeue(call_sid)
+            self.router.set_agent_state(agent_id, "available")
+            with self.db.session() as session:
+                call = self._require_call(session, call_sid)
+                call.status, call.agent_id = "queued", None
+            self._agent_changed(agent_id, "available")
+            self.dispatch()
+            raise
+        self.push_board()
+
+    def decline(self, agent_id: int, call_sid: str, offer_id: str) -> None:
+        self.router.decline(agent_id, call_sid, offer_id)
+        with self.db.session() as session:
+            self._set_call_status(session, call_sid, "queued")
+            events.record(session, "offer_declined", call_sid=call_sid, agent_id=agent_id)
+        self._agent_changed(agent_id, "away", reason="declined")
+        self.dispatch()
+
+    def finish_wrap_up(self, agent_id: int, call_sid: str, note: str) -> None:
+        with self.db.session() as session:
+            call = self._require_call(session, call_sid)
+            if call.agent_id != agent_id:
+                raise OfferNotValid("this call was not yours")
+            call.note = note.strip() or None
+            events.record(session, "wrap_up_ended", call_sid=call_sid, agent_id=agent_id)
+        self.router.set_agent_state(agent_id, "available", ending_wrap_up=True)
+        self._agent_changed(agent_id, "available")
+        self.dispatch()
+
+    # -- the clock -------------------------------------------------------------
+
+    def tick(self) -> None:
+        """Take back lapsed offers and hand out calls; safe in every process."""
+        lapses = self.router.expire_offers()
+        for lapse in lapses:
+            with self.db.session() as session:
+                self._set_call_status(session, lapse.call_sid, "queued")
+                events.record(session, "offer_timed_out", call_sid=lapse.call_sid,
+                              agent_id=lapse.agent_id, offer_id=lapse.offer_id)
+            self.notifier.to_agent(lapse.agent_id, "offer_withdrawn",
+                                   {"call_sid": lapse.call_sid, "reason": "timeout"})
+            self._agent_changed(lapse.agent_id, "missed", reason="offer timed out")
+        offers = self.dispatch()
+        if lapses and not offers:
+            self.push_board()
+
+    def dispatch(self) -> list[Offer]:
+        offers = self.router.dispatch()
+        for offer in offers:
+            with self.db.session() as session:
+                call = self._require_call(session, offer.call_sid)
+                call.status = "offered"
+                events.record(session, "offered", call_sid=offer.call_sid,
+                              agent_id=offer.agent_id, offer_id=offer.offer_id)
+                payload = self._offer_payload(session, call, offer)
+            self.notifier.to_agent(offer.agent_id, "offer", payload)
+            self._agent_changed(offer.agent_id, "offered", call_sid=offer.call_sid, push=False)
+        if offers:
+            self.push_board()
+        return offers
+
+    # -- the board -------------------------------------------------------------
+
+    def board(self) -> dict:
+        snapshot = self.router.snapshot()
+        with self.db.session() as session:
+            snapshot["leaderboard"] = self.leaderboard.top(session)
+        return snapshot
+
+    def push_board(self) -> None:
+        self.notifier.to_supervisors("board", self.board())
+
+    def push_leaderboard(self) -> None:
+        board = self.board()
+        self.notifier.to_all_agents("leaderboard", board["leaderboard"])
+        self.notifier.to_supervisors("board", board)
+
+    # -- internals -------------------------------------------------------------
+
+    def _flow_of(self, call: Call):
+        return self.flows.version(call.flow_name, call.flow_version)
+
+    def _require_call(self, session: Session, call_sid: str) -> Call:
+        call = _find_call(session, call_sid)
+        if call is None:
+            raise UnknownCall(f"no call {call_sid}")
+        return call
+
+    def _set_call_status(self, session: Session, call_sid: str, status: str) -> None:
+        call = _find_call(session, call_sid)
+        if call is not None and call.is_live:
+            call.status = status
+
+    def _record_step(self, session: Session, call: Call, step: ivr.Step) -> None:
+        if step.entered:
+            call.ivr_path = [*(call.ivr_path or []), *step.entered]
+        for node_id in step.entered:
+            events.record(session, "ivr_node_entered", call_sid=call.call_sid, node=node_id)
+        if step.enqueue and call.status == "ivr":
+            call.status = "queued"
+            call.queue = step.enqueue.queue
+            call.skills = " ".join(step.enqueue.skills)
+            call.enqueued_at = utcnow()
+            events.record(session, "enqueued", call_sid=call.call_sid, queue=call.queue,
+                          skills=list(step.enqueue.skills), priority=step.enqueue.priority)
+
+    def _after_step(self, call_sid: str, step: ivr.Step) -> None:
+        """Routing changes happen after the database has the call."""
+        if step.enqueue and self.router.enqueue(
+            call_sid, step.enqueue.queue, step.enqueue.skills, step.enqueue.priority
+        ):
+            if not self.dispatch():
+                self.push_board()
+
+    def _finish_call(self, call_sid: str, call_duration: float | None = None) -> None:
+        """The caller is gone. Safe to call more than once."""
+        ended = self.router.end_call(call_sid)
+        with self.db.session() as session:
+            call = _find_call(session, call_sid)
+            if call is None or not call.is_live:
+                return
+            now = utcnow()
+            call.ended_at = now
+            if call.answered_at is not None:
+                call.outcome = "answered"
+                call.talk_seconds = _seconds_between(call.answered_at, now)
+            elif call.enqueued_at is not None:
+                call.outcome = "abandoned"
+                call.wait_seconds = _seconds_between(call.enqueued_at, now)
+            else:
+                call.outcome = "ended_in_ivr"
+            call.status = "completed"
+            kind = "completed" if call.outcome == "answered" else call.outcome
+            events.record(session, kind, call_sid=call_sid, agent_id=call.agent_id,
+                          outcome=call.outcome, wait_seconds=call.wait_seconds,
+                          talk_seconds=call.talk_seconds, call_duration=call_duration)
+            answered_by = call.agent_id if call.outcome == "answered" else None
+        if ended and ended.agent_id is not None:
+            self._release_agent(call_sid, ended, answered_by)
+        if answered_by is not None:
+            self.enqueue_job("contact_center.jobs.award_points", call_sid)
+        self.push_board()
+
+    def _release_agent(self, call_sid: str, ended, answered_by: int | None) -> None:
+        if ended.previous_state == "offered":
+            self.notifier.to_agent(ended.agent_id, "offer_withdrawn",
+                                   {"call_sid": call_sid, "reason": "abandoned"})
+            self._agent_changed(ended.agent_id, "available", push=False)
+            self.dispatch()
+        else:
+            with self.db.session() as session:
+                talk = session.scalar(select(Call.talk_seconds).where(Call.call_sid == call_sid))
+            self.notifier.to_agent(ended.agent_id, "call_ended",
+                                   {"call_sid": call_sid, "talk_seconds": talk})
+            self._agent_changed(ended.agent_id, "wrap_up", call_sid=call_sid, push=False)
+
+    def _agent_changed(
+        self, agent_id: int, state: str, *, call_sid: str | None = None,
+        reason: str | None = None, push: bool = True,
+    ) -> None:
+        with self.db.session() as session:
+            events.record(session, "agent_state_changed", agent_id=agent_id, call_sid=call_sid,
+                          state=state, reason=reason)
+        self.notifier.to_agent(agent_id, "state", self.agent_view(agent_id))
+        if push:
+            self.push_board()
+
+    def _dial_agent_twiml(self, call_sid: str, agent: User) -> VoiceResponse:
+        response = VoiceResponse()
+        dial = Dial(action=self.urls.dial_result(agent.id), method="POST",
+                    timeout=self.settings.dial_timeout_seconds)
+        leg = {
+            "status_callback": self.urls.agent_leg(call_sid, agent.id),
+            "status_callback_event": "answered completed",
+            "status_callback_method": "POST",
+        }
+        if agent.connect_via == "phone" and agent.phone_number:
+            dial.number(agent.phone_number, **leg)
+        else:
+            dial.client(agent.client_identity or f"agent_{agent.id}", **leg)
+        response.append(dial)
+        return response
+
+    def _offer_payload(self, session: Session, call: Call, offer: Offer) -> dict:
+        return {
+            "call_sid": call.call_sid,
+            "offer_id": offer.offer_id,
+            "expires_at": offer.expires_at,
+            "queue": call.queue,
+            "skills": call.skills.split(),
+            "ivr_path": list(call.ivr_path or []),
+            "customer": customers.profile(session, call.customer),
+            "history": customers.history(session, call.customer, exclude_call_sid=call.call_sid),
+        }
+
+
+def _find_call(session: Session, call_sid: str) -> Call | None:
+    return session.scalar(select(Call).where(Call.call_sid == call_sid))
+
+
+def _seconds_between(start: datetime | None, end: datetime | None) -> float | None:
+    if start is None or end is None:
+        return None
+    return round((end - start).total_seconds(), 3)
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except ValueError:
+        return None

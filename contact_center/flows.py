@@ -1,0 +1,195 @@
+"""Declarative IVR flows: load a YAML file, validate it, give it a version.
+
+A flow is a table of nodes. Each node has a ``type`` and its transitions are
+plain data (node ids), so the whole graph can be checked before a caller ever
+reaches it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from contact_center.exceptions import FlowError
+
+DTMF_KEYS = set("0123456789*#")
+DEFAULT_LANGUAGE = "en-US"
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    type: str
+    props: Mapping[str, Any]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.props.get(key, default)
+
+
+@dataclass(frozen=True)
+class Flow:
+    name: str
+    version: str
+    start: str
+    language: str
+    nodes: Mapping[str, Node]
+    definition: Mapping[str, Any] = field(repr=False)
+
+    def node(self, node_id: str) -> Node:
+        try:
+            return self.nodes[node_id]
+        except KeyError:
+            raise FlowError(self.name, node_id, "no such node in this flow") from None
+
+    def language_of(self, node: Node) -> str:
+        return node.get("language", self.language)
+
+
+def _check_speech(file: str, node_id: str, props: Mapping, key: str) -> None:
+    """Speech is a string, or a list of strings and ``{say, language}`` parts."""
+    value = props.get(key)
+    parts = value if isinstance(value, list) else [value]
+    for part in parts:
+        text = part.get("say") if isinstance(part, Mapping) else part
+        if not isinstance(text, str) or not text.strip():
+            raise FlowError(file, node_id, f"missing '{key}' (the words the caller hears)")
+
+
+def _check_say(file: str, node_id: str, props: Mapping) -> list[tuple[str, str]]:
+    _check_speech(file, node_id, props, "say")
+    return [("next", props.get("next"))]
+
+
+def _check_menu(file: str, node_id: str, props: Mapping) -> list[tuple[str, str]]:
+    _check_speech(file, node_id, props, "prompt")
+    options = props.get("options")
+    if not isinstance(options, Mapping) or not options:
+        raise FlowError(file, node_id, "a menu needs 'options' mapping digits to nodes")
+    links = []
+    for digit, target in options.items():
+        key = str(digit)
+        if len(key) != 1 or key not in DTMF_KEYS:
+            raise FlowError(file, node_id, f"option '{key}' is not a single DTMF key")
+        links.append((f"option '{key}'", target))
+    for key in ("no_input_prompt", "invalid_prompt"):
+        if key in props:
+            _check_speech(file, node_id, props, key)
+    attempts = props.get("attempts", 3)
+    if not isinstance(attempts, int) or attempts < 1:
+        raise FlowError(file, node_id, "'attempts' must be a whole number of at least 1")
+    timeout = props.get("timeout", 5)
+    if not isinstance(timeout, int) or not 1 <= timeout <= 60:
+        raise FlowError(file, node_id, "'timeout' must be whole seconds from 1 to 60")
+    if "fallback" not in props:
+        raise FlowError(file, node_id, "a menu needs a 'fallback' node for when attempts run out")
+    links.append(("fallback", props["fallback"]))
+    return links
+
+
+def _check_enqueue(file: str, node_id: str, props: Mapping) -> list[tuple[str, str]]:
+    queue = props.get("queue")
+    if not isinstance(queue, str) or not queue or len(queue) > 64:
+        raise FlowError(file, node_id, "'queue' must be a name of 1 to 64 characters")
+    skills = props.get("skills")
+    if not isinstance(skills, list) or not all(isinstance(s, str) and s for s in skills):
+        raise FlowError(file, node_id, "'skills' must be a list of skill names")
+    if not isinstance(props.get("priority", 0), int):
+        raise FlowError(file, node_id, "'priority' must be a whole number")
+    if "hold_message" in props:
+        _check_speech(file, node_id, props, "hold_message")
+    return []
+
+
+def _check_hangup(file: str, node_id: str, props: Mapping) -> list[tuple[str, str]]:
+    if "say" in props:
+        _check_speech(file, node_id, props, "say")
+    return []
+
+
+#: Node type → checker returning its (label, target) transitions.
+NODE_CHECKS = {
+    "say": _check_say,
+    "menu": _check_menu,
+    "enqueue": _check_enqueue,
+    "hangup": _check_hangup,
+}
+
+
+def parse_flow(file: str, text: str) -> Flow:
+    """Validate flow YAML; raise ``FlowError`` naming file, node and reason."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise FlowError(file, None, f"not valid YAML: {exc}") from None
+    if not isinstance(data, Mapping):
+        raise FlowError(file, None, "a flow file must be a mapping with 'name', 'start', 'nodes'")
+    name = data.get("name")
+    if not isinstance(name, str) or not name:
+        raise FlowError(file, None, "missing 'name'")
+    raw_nodes = data.get("nodes")
+    if not isinstance(raw_nodes, Mapping) or not raw_nodes:
+        raise FlowError(file, None, "missing 'nodes'")
+    start = data.get("start")
+    if start not in raw_nodes:
+        raise FlowError(file, None, f"'start' names '{start}', which is not a node")
+
+    nodes: dict[str, Node] = {}
+    for node_id, props in raw_nodes.items():
+        node_id = str(node_id)
+        if not isinstance(props, Mapping):
+            raise FlowError(file, node_id, "a node must be a mapping with a 'type'")
+        node_type = props.get("type")
+        check = NODE_CHECKS.get(node_type)
+        if check is None:
+            known = ", ".join(sorted(NODE_CHECKS))
+            raise FlowError(file, node_id, f"unknown node type '{node_type}' (known: {known})")
+        for label, target in check(file, node_id, props):
+            if target is None:
+                raise FlowError(file, node_id, f"{label} has no target node")
+            if target not in raw_nodes:
+                raise FlowError(
+                    file, node_id, f"{label} goes to '{target}', which does not exist"
+                )
+        nodes[node_id] = Node(node_id, node_type, dict(props))
+
+    canonical = json.dumps(data, sort_keys=True, default=str)
+    version = hashlib.sha256(canonical.encode()).hexdigest()[:12]
+    return Flow(
+        name=name,
+        version=version,
+        start=start,
+        language=data.get("language", DEFAULT_LANGUAGE),
+        nodes=nodes,
+        definition=json.loads(canonical),
+    )
+
+
+def flow_from_definition(definition: Mapping[str, Any], source: str = "<stored>") -> Flow:
+    """Rebuild a stored flow version (already validated when it was loaded)."""
+    return parse_flow(source, json.dumps(definition))
+
+
+def load_flow(path: Path) -> Flow:
+    return parse_flow(str(path), path.read_text(encoding="utf-8"))
+
+
+def load_flows(directory: Path) -> dict[str, Flow]:
+    """Load every ``*.yaml``/``*.yml`` file; the first broken one stops start-up."""
+    flows: dict[str, Flow] = {}
+    for path in sorted(_flow_files(directory)):
+        flow = load_flow(path)
+        if flow.name in flows:
+            raise FlowError(str(path), None, f"flow name '{flow.name}' is used twice")
+        flows[flow.name] = flow
+    return flows
+
+
+def _flow_files(directory: Path) -> Iterable[Path]:
+    yield from directory.glob("*.yaml")
+    yield from directory.glob("*.yml")

@@ -1,0 +1,175 @@
+"""Turn a flow node into TwiML, and a caller's input into the next node.
+
+Pure functions of (flow, node, input): no request, no database. Consecutive
+``say`` nodes are rendered into one response so the caller hears no gap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from contact_center.flows import Flow, Node
+
+MAX_CHAINED_NODES = 50
+
+
+class StepUrls(Protocol):
+    """Absolute URLs the TwiML points Twilio at."""
+
+    def step(self, node_id: str, attempt: int) -> str: ...
+    def wait(self) -> str: ...
+    def queue_result(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class EnqueueSpec:
+    node_id: str
+    queue: str
+    skills: tuple[str, ...]
+    priority: int
+
+
+@dataclass
+class Step:
+    """What one webhook answers, and what it did to the call."""
+
+    twiml: VoiceResponse = field(default_factory=VoiceResponse)
+    entered: list[str] = field(default_factory=list)
+    enqueue: EnqueueSpec | None = None
+    hung_up: bool = False
+
+
+def speech_parts(value: Any, default_language: str) -> list[tuple[str, str]]:
+    """Normalise a flow's speech value to ``[(text, language), ...]``."""
+    parts = value if isinstance(value, list) else [value]
+    out = []
+    for part in parts:
+        if isinstance(part, Mapping):
+            out.append((part["say"], part.get("language", default_language)))
+        else:
+            out.append((part, default_language))
+    return out
+
+
+def _say(target: VoiceResponse | Gather, parts: Sequence[tuple[str, str]]) -> None:
+    for text, language in parts:
+        target.say(text, language=language)
+
+
+def enter(
+    flow: Flow,
+    node_id: str,
+    urls: StepUrls,
+    *,
+    attempt: int = 1,
+    preface: Sequence[tuple[str, str]] = (),
+) -> Step:
+    """Render from ``node_id`` on, until a node waits for input or ends the IVR."""
+    step = Step()
+    _say(step.twiml, preface)
+    for _ in range(MAX_CHAINED_NODES):
+        node = flow.node(node_id)
+        if attempt == 1:
+            step.entered.append(node.id)
+        renderer = RENDERERS[node.type]
+        next_id = renderer(flow, node, step, urls, attempt)
+        if next_id is None:
+            return step
+        node_id, attempt = next_id, 1
+    raise RuntimeError(f"flow '{flow.name}' chains more than {MAX_CHAINED_NODES} nodes")
+
+
+def _render_say(flow: Flow, node: Node, step: Step, urls: StepUrls, attempt: int) -> str:
+    _say(step.twiml, speech_parts(node.get("say"), flow.language_of(node)))
+    return node.get("next")
+
+
+def _render_menu(flow: Flow, node: Node, step: Step, urls: StepUrls, attempt: int) -> None:
+    action = urls.step(node.id, attempt)
+    gather = Gather(
+        input="dtmf",
+        num_digits=1,
+        timeout=node.get("timeout", 5),
+        action=action,
+        method="POST",
+        action_on_empty_result=True,
+    )
+    _say(gather, speech_parts(node.get("prompt"), flow.language_of(node)))
+    step.twiml.append(gather)
+    # Reached only if Twilio ignores actionOnEmptyResult: same URL, no Digits.
+    step.twiml.redirect(action, method="POST")
+    return None
+
+
+def _render_enqueue(flow: Flow, node: Node, step: Step, urls: StepUrls, attempt: int) -> None:
+    step.enqueue = EnqueueSpec(
+        node_id=node.id,
+        queue=node.get("queue"),
+        skills=tuple(node.get("skills")),
+        priority=int(node.get("priority", 0)),
+    )
+    step.twiml.enqueue(
+        node.get("queue"),
+        action=urls.queue_result(),
+        method="POST",
+        wait_url=urls.wait(),
+        wait_url_method="POST",
+    )
+    return None
+
+
+def _render_hangup(flow: Flow, node: Node, step: Step, urls: StepUrls, attempt: int) -> None:
+    if node.get("say"):
+        _say(step.twiml, speech_parts(node.get("say"), flow.language_of(node)))
+    step.twiml.hangup()
+    step.hung_up = True
+    return None
+
+
+RENDERERS = {
+    "say": _render_say,
+    "menu": _render_menu,
+    "enqueue": _render_enqueue,
+    "hangup": _render_hangup,
+}
+
+
+def handle_digits(
+    flow: Flow, node_id: str, attempt: int, digits: str | None, urls: StepUrls
+) -> Step:
+    """The caller pressed ``digits`` (or nothing) at menu ``node_id``."""
+    node = flow.node(node_id)
+    if node.type != "menu":
+        # A stale or hand-made URL: start the node over rather than fail the call.
+        return enter(flow, node_id, urls)
+    options = {str(k): v for k, v in node.get("options").items()}
+    if digits and digits in options:
+        return enter(flow, options[digits], urls)
+    language = flow.language_of(node)
+    key = "invalid_prompt" if digits else "no_input_prompt"
+    preface = speech_parts(node.get(key), language) if node.get(key) else []
+    if attempt >= node.get("attempts", 3):
+        return enter(flow, node.get("fallback"), urls, preface=preface)
+    return enter(flow, node_id, urls, attempt=attempt + 1, preface=preface)
+
+
+def hold_twiml(
+    flow: Flow, node_id: str, position: int | None, pause_seconds: int
+) -> VoiceResponse:
+    """The ``<Enqueue waitUrl>`` document: a hold message, then a pause.
+
+    Twilio requests the waitUrl again when this runs out, which is our loop.
+    """
+    node = flow.node(node_id)
+    language = flow.language_of(node)
+    response = VoiceResponse()
+    if node.get("hold_message"):
+        _say(response, speech_parts(node.get("hold_message"), language))
+    if position and language.startswith("en"):
+        response.say(f"You are number {position} in line.", language=language)
+    response.pause(length=pause_seconds)
+    return response

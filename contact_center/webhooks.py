@@ -1,0 +1,164 @@
+"""Twilio's voice webhooks: thin adapters from signed requests to ``CallCenter``.
+
+Every route checks ``X-Twilio-Signature``, answers a retried request with the
+answer it already gave, and never lets an internal fault reach the caller as
+Twilio's "application error": the fault is logged and the caller hears
+graceful TwiML instead.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from flask import Blueprint, Response, abort, current_app, request
+from twilio.request_validator import RequestValidator
+from twilio.twiml.voice_response import VoiceResponse
+
+from contact_center.call_center import APOLOGY
+from contact_center.extensions import services
+from contact_center.replay_cache import ReplayCache, request_key
+
+blueprint = Blueprint("voice", __name__, url_prefix="/voice")
+
+TWIML = "text/xml"
+
+
+def signed_url() -> str:
+    """The URL Twilio signed: our public base URL, not what a proxy shows us."""
+    base = services().config.public_base_url
+    query = request.query_string.decode()
+    return f"{base}{request.path}" + (f"?{query}" if query else "")
+
+
+def _fallback_apology() -> VoiceResponse:
+    response = VoiceResponse()
+    response.say(APOLOGY)
+    response.hangup()
+    return response
+
+
+def _keep_waiting() -> VoiceResponse:
+    # A fault while a caller is on hold must not drop them from the queue.
+    response = VoiceResponse()
+    response.pause(length=5)
+    return response
+
+
+def twilio_webhook(fallback: Callable[[], VoiceResponse] | None = _fallback_apology):
+    """Signature check, replay protection and a graceful answer on faults.
+
+    ``fallback=None`` marks a callback whose answer Twilio does not play
+    (status callbacks): a fault there is a 500, so Twilio logs it.
+    """
+
+    def decorate(view: Callable[[], VoiceResponse | None]):
+        @functools.wraps(view)
+        def wrapper() -> Response:
+            svc = services()
+            validator = RequestValidator(svc.config.twilio_auth_token)
+            signature = request.headers.get("X-Twilio-Signature", "")
+            if not validator.validate(signed_url(), request.form, signature):
+                current_app.logger.warning("refused unsigned webhook %s", request.path)
+                abort(403)
+
+            def handle() -> tuple[int, str]:
+                try:
+                    twiml = view()
+                except Exception:
+                    if fallback is None:
+                        raise
+                    current_app.logger.exception("webhook %s failed; caller gets fallback", request.path)
+                    return 200, str(fallback())
+                return (204, "") if twiml is None else (200, str(twiml))
+
+            key = request_key("POST", signed_url(), request.form.items(multi=True))
+            try:
+                answer = ReplayCache(svc.redis).answer_once(key, handle)
+            except Exception:
+                if fallback is None:
+                    raise
+                # Redis itself is down: still answer the caller.
+                current_app.logger.exception("webhook %s: replay cache failed", request.path)
+                answer = (200, str(fallback()))
+            if answer is None:
+                answer = (200, str(fallback())) if fallback else (503, "")
+            status, body = answer
+            return Response(body, status=status, mimetype=TWIML if body else None)
+
+        return wrapper
+
+    return decorate
+
+
+def _int_arg(name: str, default: int | None = None) -> int | None:
+    try:
+        return int(request.args.get(name, default))
+    except (TypeError, ValueError):
+        return default
+
+
+@blueprint.post("/incoming")
+@twilio_webhook()
+def incoming() -> VoiceResponse:
+    return services().call_center.incoming_call(request.form.to_dict())
+
+
+@blueprint.post("/step")
+@twilio_webhook()
+def step() -> VoiceResponse:
+    return services().call_center.menu_input(
+        request.form["CallSid"],
+        request.args.get("node", ""),
+        _int_arg("attempt", 1),
+        request.form.get("Digits") or None,
+    )
+
+
+@blueprint.post("/wait")
+@twilio_webhook(fallback=_keep_waiting)
+def wait() -> VoiceResponse:
+    position = request.form.get("QueuePosition")
+    return services().call_center.hold(
+        request.form["CallSid"], int(position) if position and position.isdigit() else None
+    )
+
+
+@blueprint.post("/queue-result")
+@twilio_webhook(fallback=VoiceResponse)
+def queue_result() -> VoiceResponse:
+    return services().call_center.queue_result(
+        request.form["CallSid"], request.form.get("QueueResult", "")
+    )
+
+
+@blueprint.post("/dial-result")
+@twilio_webhook()
+def dial_result() -> VoiceResponse:
+    return services().call_center.dial_result(
+        request.form["CallSid"], _int_arg("agent"), request.form.get("DialCallStatus", "")
+    )
+
+
+@blueprint.post("/agent-leg")
+@twilio_webhook(fallback=None)
+def agent_leg() -> None:
+    services().call_center.agent_leg_status(
+        request.args.get("call", ""), _int_arg("agent"), request.form.get("CallStatus", "")
+    )
+
+
+@blueprint.post("/status")
+@twilio_webhook(fallback=None)
+def status() -> None:
+    services().call_center.call_status(request.form.to_dict())
+
+
+@blueprint.post("/fallback")
+@twilio_webhook()
+def fallback() -> VoiceResponse:
+    current_app.logger.error(
+        "Twilio used the fallback URL: error %s at %s",
+        request.form.get("ErrorCode"), request.form.get("ErrorUrl"),
+    )
+    return _fallback_apology()

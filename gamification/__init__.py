@@ -1,0 +1,1 @@
+"""Points, and the leaderboard they make, derived from the call event log."""
