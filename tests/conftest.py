@@ -1,0 +1,134 @@
+"""Fixtures over a real Redis and a real database.
+
+Redis: ``TEST_REDIS_URL`` (``./dev test`` sets it, starting a server on a free
+port when 127.0.0.1:6379 does not answer), else 127.0.0.1:6379. Each test gets
+a flushed database index. The SQL database is a fresh SQLite file per test;
+``TEST_DATABASE_URL`` (PostgreSQL) adds the production path where tests ask
+for it.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from contact_center.config import Config
+
+TEST_REDIS_DB = 13
+
+
+def _redis_base_url() -> str:
+    return os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379").rstrip("/")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    base = _redis_base_url()
+    url = f"{base}/{TEST_REDIS_DB}" if base.count("/") == 2 else base
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.ConnectionError as exc:
+        pytest.fail(
+            f"tests need a real Redis and none answers at {url} ({exc}); "
+            "run the suite with ./dev test, which starts one",
+            pytrace=False,
+        )
+    return url
+
+
+@pytest.fixture
+def redis_conn(redis_url: str) -> Iterator[redis.Redis]:
+    conn = redis.Redis.from_url(redis_url)
+    conn.flushdb()
+    yield conn
+    conn.flushdb()
+    conn.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def config(tmp_path: Path, redis_conn: redis.Redis, redis_url: str) -> Config:
+    return Config(
+        secret_key="test-secret",
+        instance_dir=tmp_path,
+        database_url=f"sqlite:///{tmp_path / 'test.db'}",
+        redis_url=redis_url,
+        twilio_auth_token="test-auth-token",
+        twilio_api_base_url="http://127.0.0.1:9",  # replaced by tests that accept calls
+        public_base_url="http://localhost",
+        offer_timeout_seconds=5,
+        hold_pause_seconds=1,
+        socketio_message_queue=None,
+        embedded_workers=False,
+        testing=True,
+    )
+
+
+@pytest.fixture
+def app(config: Config):
+    from app import create_app
+
+    application = create_app(config)
+    yield application
+    services = application.extensions["contact_center"]
+    services.db.engine.dispose()
+
+
+@pytest.fixture
+def services(app):
+    return app.extensions["contact_center"]
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class TwilioSigner:
+    """Signs form posts the way Twilio does, for the Flask test client."""
+
+    def __init__(self, client, config: Config) -> None:
+        from twilio.request_validator import RequestValidator
+
+        self.client = client
+        self.base = config.public_base_url
+        self.validator = RequestValidator(config.twilio_auth_token)
+
+    def post(self, path: str, params: dict[str, str], *, signature: str | None = None):
+        url = self.base + path
+        signed = self.validator.compute_signature(url, params)
+        return self.client.post(
+            path, data=params, headers={"X-Twilio-Signature": signature or signed}
+        )
+
+
+@pytest.fixture
+def twilio(client, config: Config) -> TwilioSigner:
+    return TwilioSigner(client, config)
+
+
+def call_params(call_sid: str, caller: str = "+15005550006", **extra: str) -> dict[str, str]:
+    """The standard parameters Twilio sends with every voice request."""
+    params = {
+        "CallSid": call_sid,
+        "AccountSid": "AC" + "1" * 32,
+        "From": caller,
+        "To": "+15005550001",
+        "Caller": caller,
+        "Called": "+15005550001",
+        "CallStatus": "ringing",
+        "ApiVersion": "2010-04-01",
+        "Direction": "inbound",
+    }
+    params.update(extra)
+    return params
