@@ -133,8 +133,19 @@ class CallCenter:
             duration = params.get("CallDuration")
             self._finish_call(params["CallSid"], call_duration=_float(duration))
 
-    def agent_leg_status(self, call_sid: str, agent_id: int, status: str) -> None:
-        """Status of the leg that rings the agent: answered means connected."""
+    def agent_leg_status(
+        self, call_sid: str, agent_id: int, status: str, call_duration: float | None = None
+    ) -> None:
+        """Status of the leg that rings the agent: answered means connected.
+
+        When that leg completes, Twilio's own duration of it is the talk time.
+        """
+        if status == "completed" and call_duration is not None:
+            with self.db.session() as session:
+                call = self._require_call(session, call_sid)
+                if call.answered_at is not None and call.talk_seconds is None:
+                    call.talk_seconds = call_duration
+            return
         if status != "in-progress":
             return
         with self.db.session() as session:
@@ -333,7 +344,8 @@ class CallCenter:
             call.ended_at = now
             if call.answered_at is not None:
                 call.outcome = "answered"
-                call.talk_seconds = _seconds_between(call.answered_at, now)
+                if call.talk_seconds is None:
+                    call.talk_seconds = _seconds_between(call.answered_at, now)
             elif call.enqueued_at is not None:
                 call.outcome = "abandoned"
                 call.wait_seconds = _seconds_between(call.enqueued_at, now)

@@ -143,8 +143,12 @@ def dial_result() -> VoiceResponse:
 @blueprint.post("/agent-leg")
 @twilio_webhook(fallback=None)
 def agent_leg() -> None:
+    duration = request.form.get("CallDuration", "")
     services().call_center.agent_leg_status(
-        request.args.get("call", ""), _int_arg("agent"), request.form.get("CallStatus", "")
+        request.args.get("call", ""),
+        _int_arg("agent"),
+        request.form.get("CallStatus", ""),
+        float(duration) if duration.isdigit() else None,
     )
 
 
