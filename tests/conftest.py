@@ -132,3 +132,51 @@ def call_params(call_sid: str, caller: str = "+15005550006", **extra: str) -> di
     }
     params.update(extra)
     return params
+
+
+class LiveServer:
+    """The app served over real HTTP on a free port, in a thread."""
+
+    def __init__(self, config: Config) -> None:
+        import threading
+
+        from werkzeug.serving import make_server
+
+        from app import create_app
+
+        self.app = create_app(config)
+        self.services = self.app.extensions["contact_center"]
+        self.url = config.public_base_url
+        self._server = make_server("127.0.0.1", config.port, self.app, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join(5)
+        self.services.db.engine.dispose()
+
+
+@pytest.fixture
+def virtual_twilio(config: Config):
+    """The call simulator with its fake REST API running."""
+    from contact_center.simulator import VirtualTwilio
+
+    sim = VirtualTwilio(base_url=config.public_base_url, auth_token=config.twilio_auth_token)
+    sim.start_api()
+    yield sim
+    sim.stop_api()
+
+
+@pytest.fixture
+def live_server(config: Config, virtual_twilio):
+    port = free_port()
+    live_config = config.with_overrides(
+        port=port,
+        public_base_url=f"http://127.0.0.1:{port}",
+        twilio_api_base_url=virtual_twilio.api_base_url,
+    )
+    virtual_twilio.base_url = live_config.public_base_url
+    server = LiveServer(live_config)
+    yield server
+    server.stop()
