@@ -55,6 +55,8 @@ def _check_speech(file: str, node_id: str, props: Mapping, key: str) -> None:
     """Speech is a string, or a list of strings and ``{say, language}`` parts."""
     value = props.get(key)
     parts = value if isinstance(value, list) else [value]
+    if not parts:
+        raise FlowError(file, node_id, f"missing '{key}' (the words the caller hears)")
     for part in parts:
         text = part.get("say") if isinstance(part, Mapping) else part
         if not isinstance(text, str) or not text.strip():
@@ -156,9 +158,15 @@ def parse_flow(file: str, text: str) -> Flow:
                 raise FlowError(
                     file, node_id, f"{label} goes to '{target}', which does not exist"
                 )
-        nodes[node_id] = Node(node_id, node_type, dict(props))
+        props = dict(props)
+        if node_type == "menu":
+            # YAML reads an unquoted 1 as an int; callers press characters.
+            props["options"] = {str(k): v for k, v in props["options"].items()}
+        nodes[node_id] = Node(node_id, node_type, props)
+    _check_say_loops(file, nodes)
 
-    canonical = json.dumps(data, sort_keys=True, default=str)
+    definition = {**data, "nodes": {node_id: dict(node.props) for node_id, node in nodes.items()}}
+    canonical = json.dumps(definition, sort_keys=True, default=str)
     version = hashlib.sha256(canonical.encode()).hexdigest()[:12]
     return Flow(
         name=name,
@@ -168,6 +176,19 @@ def parse_flow(file: str, text: str) -> Flow:
         nodes=nodes,
         definition=json.loads(canonical),
     )
+
+
+def _check_say_loops(file: str, nodes: Mapping[str, Node]) -> None:
+    """``say`` nodes play back to back in one response: a loop of them never ends."""
+    for start in nodes:
+        seen: list[str] = []
+        node_id: str | None = start
+        while node_id is not None and nodes[node_id].type == "say":
+            if node_id in seen:
+                loop = " → ".join([*seen[seen.index(node_id):], node_id])
+                raise FlowError(file, node_id, f"say nodes loop with no menu between them: {loop}")
+            seen.append(node_id)
+            node_id = nodes[node_id].get("next")
 
 
 def flow_from_definition(definition: Mapping[str, Any], source: str = "<stored>") -> Flow:
