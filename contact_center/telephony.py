@@ -6,6 +6,8 @@ URL (the call simulator's fake REST API) through twilio's pluggable HTTP client.
 
 from __future__ import annotations
 
+import re
+
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
@@ -14,7 +16,8 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from contact_center.exceptions import TelephonyError
 
-TWILIO_API = "https://api.twilio.com"
+#: api.twilio.com and its regional edges (api.dublin.ie1.twilio.com).
+TWILIO_API = re.compile(r"^https://api(\.[a-z0-9-]+)*\.twilio\.com(?=/|$)")
 
 
 class RedirectingHttpClient(TwilioHttpClient):
@@ -39,8 +42,7 @@ class RedirectingHttpClient(TwilioHttpClient):
         timeout=None,
         allow_redirects=False,
     ) -> Response:
-        if url.startswith(TWILIO_API):
-            url = self.base_url + url[len(TWILIO_API) :]
+        url = TWILIO_API.sub(self.base_url, url, count=1)
         self.sent.append({"method": method, "url": url, "data": dict(data or {})})
         return super().request(
             method, url, params=params, data=data, headers=headers, auth=auth,
