@@ -125,6 +125,23 @@ NODE_CHECKS = {
 
 def parse_flow(file: str, text: str) -> Flow:
     """Validate flow YAML; raise ``FlowError`` naming file, node and reason."""
+    data = _read_header(file, text)
+    raw_nodes = data["nodes"]
+    nodes = {str(node_id): _parse_node(file, str(node_id), props, raw_nodes) for node_id, props in raw_nodes.items()}
+    _check_say_loops(file, nodes)
+    definition = {**data, "nodes": {node_id: dict(node.props) for node_id, node in nodes.items()}}
+    canonical = json.dumps(definition, sort_keys=True, default=str)
+    return Flow(
+        name=data["name"],
+        version=hashlib.sha256(canonical.encode()).hexdigest()[:12],
+        start=data["start"],
+        language=data.get("language", DEFAULT_LANGUAGE),
+        nodes=nodes,
+        definition=json.loads(canonical),
+    )
+
+
+def _read_header(file: str, text: str) -> Mapping[str, Any]:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -140,42 +157,27 @@ def parse_flow(file: str, text: str) -> Flow:
     start = data.get("start")
     if start not in raw_nodes:
         raise FlowError(file, None, f"'start' names '{start}', which is not a node")
+    return data
 
-    nodes: dict[str, Node] = {}
-    for node_id, props in raw_nodes.items():
-        node_id = str(node_id)
-        if not isinstance(props, Mapping):
-            raise FlowError(file, node_id, "a node must be a mapping with a 'type'")
-        node_type = props.get("type")
-        check = NODE_CHECKS.get(node_type)
-        if check is None:
-            known = ", ".join(sorted(NODE_CHECKS))
-            raise FlowError(file, node_id, f"unknown node type '{node_type}' (known: {known})")
-        for label, target in check(file, node_id, props):
-            if target is None:
-                raise FlowError(file, node_id, f"{label} has no target node")
-            if target not in raw_nodes:
-                raise FlowError(
-                    file, node_id, f"{label} goes to '{target}', which does not exist"
-                )
-        props = dict(props)
-        if node_type == "menu":
-            # YAML reads an unquoted 1 as an int; callers press characters.
-            props["options"] = {str(k): v for k, v in props["options"].items()}
-        nodes[node_id] = Node(node_id, node_type, props)
-    _check_say_loops(file, nodes)
 
-    definition = {**data, "nodes": {node_id: dict(node.props) for node_id, node in nodes.items()}}
-    canonical = json.dumps(definition, sort_keys=True, default=str)
-    version = hashlib.sha256(canonical.encode()).hexdigest()[:12]
-    return Flow(
-        name=name,
-        version=version,
-        start=start,
-        language=data.get("language", DEFAULT_LANGUAGE),
-        nodes=nodes,
-        definition=json.loads(canonical),
-    )
+def _parse_node(file: str, node_id: str, props: Any, all_nodes: Mapping) -> Node:
+    if not isinstance(props, Mapping):
+        raise FlowError(file, node_id, "a node must be a mapping with a 'type'")
+    node_type = props.get("type")
+    check = NODE_CHECKS.get(node_type)
+    if check is None:
+        known = ", ".join(sorted(NODE_CHECKS))
+        raise FlowError(file, node_id, f"unknown node type '{node_type}' (known: {known})")
+    for label, target in check(file, node_id, props):
+        if target is None:
+            raise FlowError(file, node_id, f"{label} has no target node")
+        if target not in all_nodes:
+            raise FlowError(file, node_id, f"{label} goes to '{target}', which does not exist")
+    props = dict(props)
+    if node_type == "menu":
+        # YAML reads an unquoted 1 as an int; callers press characters.
+        props["options"] = {str(k): v for k, v in props["options"].items()}
+    return Node(node_id, node_type, props)
 
 
 def _check_say_loops(file: str, nodes: Mapping[str, Node]) -> None:

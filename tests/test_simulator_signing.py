@@ -9,8 +9,8 @@ that validates every signature the way our Flask server does.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -84,7 +84,7 @@ class RecordingTransport:
     def __init__(self) -> None:
         self.sent: list[Sent] = []
 
-    def post(self, url: str, data: str = "", headers: Optional[dict[str, str]] = None) -> FakeResponse:
+    def post(self, url: str, data: str = "", headers: dict[str, str] | None = None) -> FakeResponse:
         self.sent.append(Sent(url, data, dict(headers or {})))
         return FakeResponse(204)
 
@@ -153,7 +153,7 @@ class ScriptedServer:
         self.validator = RequestValidator(token)
         self.received: list[tuple[str, dict[str, str]]] = []
 
-    def post(self, url: str, data: str = "", headers: Optional[dict[str, str]] = None) -> FakeResponse:
+    def post(self, url: str, data: str = "", headers: dict[str, str] | None = None) -> FakeResponse:
         form = dict(parse_qsl(data, keep_blank_values=True))
         if not self.validator.validate(url, form, (headers or {}).get("X-Twilio-Signature", "")):
             return FakeResponse(403, "bad signature")

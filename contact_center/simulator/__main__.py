@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from .virtual import DEFAULT_BASE_URL, DEMO_AUTH_TOKEN, VirtualTwilio
 
@@ -13,7 +13,7 @@ from .virtual import DEFAULT_BASE_URL, DEMO_AUTH_TOKEN, VirtualTwilio
 DEMO_ACCOUNT_SID = "AC" + "0" * 32
 
 
-def _digit_entry(value: str) -> Optional[str]:
+def _digit_entry(value: str) -> str | None:
     # "-" stands for silence at a <Gather>.
     return None if value in ("-", "") else value
 
@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     twilio = VirtualTwilio(args.base_url, args.auth_token, args.account_sid,
                            time_scale=args.time_scale, log=lambda line: print(line, flush=True))

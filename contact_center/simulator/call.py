@@ -13,7 +13,8 @@ import secrets
 import threading
 import xml.etree.ElementTree as ET
 from collections import deque
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Optional, Union
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urljoin
 
 from .twiml import (
@@ -23,8 +24,8 @@ from .twiml import (
     HTTP_RETRIEVAL_FAILURE,
     STATUS_CALLBACK_FAILURE,
     CallEnded,
-    CallError,
     CallerHungUp,
+    CallError,
     ChildLeg,
     Fetch,
     HangUp,
@@ -66,13 +67,13 @@ class SimulatedCall:
         from_: str,
         to: str,
         *,
-        digits: Optional[Iterable[Optional[str]]] = None,
-        hangup_after_queue_seconds: Optional[float] = None,
+        digits: Iterable[str | None] | None = None,
+        hangup_after_queue_seconds: float | None = None,
         talk_seconds: float = 10.0,
-        wait_poll_interval: Optional[float] = None,
+        wait_poll_interval: float | None = None,
         agent_answers: bool = True,
         time_scale: float = 1.0,
-        geo: Optional[Mapping[str, str]] = None,
+        geo: Mapping[str, str] | None = None,
         forge: bool = False,
     ) -> None:
         self.twilio = twilio
@@ -91,27 +92,27 @@ class SimulatedCall:
         self.errors: list[CallError] = []
         self.child_legs: list[ChildLeg] = []
         self.heard_application_error = False
-        self.duration: Optional[int] = None
-        self.exception: Optional[BaseException] = None
+        self.duration: int | None = None
+        self.exception: BaseException | None = None
         self.date_created = rfc2822_now()
-        self.start_time: Optional[str] = None
-        self.end_time: Optional[str] = None
-        self._digits: deque[Optional[str]] = deque(None if d is None else str(d) for d in (digits or []))
+        self.start_time: str | None = None
+        self.end_time: str | None = None
+        self._digits: deque[str | None] = deque(None if d is None else str(d) for d in (digits or []))
         geo = geo or {}
         self._geo = {**_geo_params(from_, "From", geo), **_geo_params(to, "To", geo)}
         token = {"parentCallInfoToken": secrets.token_urlsafe(24), "identityHeaderTokens": []}
         self._call_token = quote(json.dumps(token, separators=(",", ":")))
         self._sequence = 0
-        self._queue: Optional[Queue] = None
+        self._queue: Queue | None = None
         self._max_queue_size = DEFAULT_MAX_QUEUE_SIZE
         self._enqueued_at = 0.0
         self._lock = threading.Lock()
         self._interrupt = threading.Event()
-        self._pending: Optional[Step] = None
+        self._pending: Step | None = None
         self._enqueued = threading.Event()
         self._done = threading.Event()
-        self._thread: Optional[threading.Thread] = None
-        self._verbs: dict[str, Callable[[ET.Element, str], Optional[Step]]] = {
+        self._thread: threading.Thread | None = None
+        self._verbs: dict[str, Callable[[ET.Element, str], Step | None]] = {
             "Say": self._say, "Play": self._play, "Pause": self._pause, "Gather": self._gather,
             "Redirect": self._redirect, "Hangup": self._hangup, "Reject": self._hangup,
             "Enqueue": self._enqueue, "Dial": self._dial,
@@ -125,7 +126,7 @@ class SimulatedCall:
         self._thread.start()
         return self
 
-    def join(self, timeout: Optional[float] = None) -> bool:
+    def join(self, timeout: float | None = None) -> bool:
         """Wait for the call to end; True if it has."""
         if self._thread is not None:
             self._thread.join(timeout)
@@ -135,7 +136,7 @@ class SimulatedCall:
     def done(self) -> bool:
         return self._done.is_set()
 
-    def wait_enqueued(self, timeout: Optional[float] = None) -> bool:
+    def wait_enqueued(self, timeout: float | None = None) -> bool:
         """Block until the call has entered a queue (True) or ``timeout`` passed."""
         return self._enqueued.wait(timeout)
 
@@ -153,7 +154,7 @@ class SimulatedCall:
                 raise RuntimeError(f"call {self.call_sid} was already placed")
             self.status = "ringing"
         self.start_time = rfc2822_now()
-        step: Optional[Step] = Fetch(self.twilio.url("/voice/incoming"), "POST", {}, "incoming")
+        step: Step | None = Fetch(self.twilio.url("/voice/incoming"), "POST", {}, "incoming")
         try:
             while step is not None:
                 try:
@@ -166,7 +167,7 @@ class SimulatedCall:
             self._finish()
         return self
 
-    def _perform(self, step: Step) -> Optional[Step]:
+    def _perform(self, step: Step) -> Step | None:
         if isinstance(step, HangUp):
             raise CallEnded
         if isinstance(step, RunTwiml):
@@ -176,7 +177,7 @@ class SimulatedCall:
             raise CallEnded
         return self._execute(*document)
 
-    def _execute(self, root: ET.Element, doc_url: str) -> Optional[Step]:
+    def _execute(self, root: ET.Element, doc_url: str) -> Step | None:
         with self._lock:
             if self.status == "ringing":
                 self.status = "in-progress"  # Twilio answers when it starts executing TwiML
@@ -220,7 +221,7 @@ class SimulatedCall:
 
     # --- requests ---------------------------------------------------------
 
-    def _params(self, extra: Optional[Mapping[str, str]] = None, status: Optional[str] = None) -> dict[str, str]:
+    def _params(self, extra: Mapping[str, str] | None = None, status: str | None = None) -> dict[str, str]:
         params = {
             "AccountSid": self.twilio.account_sid,
             "ApiVersion": API_VERSION,
@@ -244,7 +245,7 @@ class SimulatedCall:
         self.transcript.append(exchange)
         return self.twilio.send(exchange)
 
-    def _fetch(self, step: Fetch) -> Optional[tuple[ET.Element, str]]:
+    def _fetch(self, step: Fetch) -> tuple[ET.Element, str] | None:
         """Request a TwiML document, falling back like Twilio when it fails."""
         exchange = self._send(step.url, step.method, self._params(step.params), step.kind)
         root, code = interpret(exchange)
@@ -267,7 +268,7 @@ class SimulatedCall:
         self.errors.append(CallError(code, exchange.url, detail))
         self.twilio.log(f"ERROR {code} on {exchange.url}")
 
-    def replay_last(self, kinds: Optional[Iterable[str]] = None) -> Exchange:
+    def replay_last(self, kinds: Iterable[str] | None = None) -> Exchange:
         """Re-send this call's last webhook (optionally of the given kinds) byte for byte."""
         wanted = set(kinds) if kinds else None
         sent = [e for e in self.transcript if e.kind != "replay" and (wanted is None or e.kind in wanted)]
@@ -279,7 +280,7 @@ class SimulatedCall:
 
     # --- REST API side ----------------------------------------------------
 
-    def update_from_api(self, *, twiml: Optional[str], url: Optional[str], method: str, hang_up: bool) -> bool:
+    def update_from_api(self, *, twiml: str | None, url: str | None, method: str, hang_up: bool) -> bool:
         """Apply a REST update; False if the call is no longer live."""
         with self._lock:
             if self.status == "completed":
@@ -367,7 +368,7 @@ class SimulatedCall:
 
     # --- Gather -----------------------------------------------------------
 
-    def _gather(self, verb: ET.Element, doc_url: str) -> Optional[Step]:
+    def _gather(self, verb: ET.Element, doc_url: str) -> Step | None:
         # Without action Twilio submits to the current document's URL.
         action = urljoin(doc_url, verb.get("action") or "")
         method = verb.get("method", "POST").upper()
@@ -418,7 +419,7 @@ class SimulatedCall:
             "MaxQueueSize": str(self._max_queue_size),
         }
 
-    def _enqueue(self, verb: ET.Element, doc_url: str) -> Optional[Step]:
+    def _enqueue(self, verb: ET.Element, doc_url: str) -> Step | None:
         action = urljoin(doc_url, verb.get("action")) if verb.get("action") else None
         method = verb.get("method", "POST").upper()
         wait_url = urljoin(doc_url, verb.get("waitUrl")) if verb.get("waitUrl") else None
@@ -444,7 +445,7 @@ class SimulatedCall:
         params = {"QueueResult": "leave", "QueueSid": queue.sid, "QueueTime": str(self._leave_queue())}
         return Fetch(action, method, params, "queue-result") if action else None
 
-    def _notify_queue_action(self, action: Optional[str], method: str, queue: Queue, result: str) -> None:
+    def _notify_queue_action(self, action: str | None, method: str, queue: Queue, result: str) -> None:
         """Tell the Enqueue action how the wait ended; Twilio ignores its answer here."""
         waited = self._leave_queue()
         if action is None:
@@ -454,7 +455,7 @@ class SimulatedCall:
         if not exchange.ok:
             self._error(HTTP_RETRIEVAL_FAILURE if exchange.error is None else HTTP_CONNECTION_FAILURE, exchange)
 
-    def _patience_left(self) -> Optional[float]:
+    def _patience_left(self) -> float | None:
         if self.hangup_after_queue_seconds is None:
             return None
         return self.hangup_after_queue_seconds - self.queue_seconds()
@@ -467,7 +468,7 @@ class SimulatedCall:
             raise CallerHungUp
         self._sleep(seconds)
 
-    def _wait_in_queue(self, queue: Queue, wait_url: Optional[str], wait_method: str) -> None:
+    def _wait_in_queue(self, queue: Queue, wait_url: str | None, wait_method: str) -> None:
         """Loop over the waitUrl document until <Leave>; other exits raise."""
         target = Fetch(wait_url, wait_method, {}, "wait") if wait_url else None
         while True:
@@ -481,7 +482,7 @@ class SimulatedCall:
             exchange = self._send(target.url, target.method, self._params(self._queue_params(queue)), "wait")
             self._checkpoint()
             root, code = interpret(exchange)
-            outcome: Union[None, str, Fetch] = None
+            outcome: None | str | Fetch = None
             if root is None:
                 self._error(code, exchange)  # the caller keeps waiting (with hold music)
             else:
@@ -495,7 +496,7 @@ class SimulatedCall:
             next_target = outcome if isinstance(outcome, Fetch) else None
             target = next_target or (Fetch(wait_url, wait_method, {}, "wait") if wait_url else None)
 
-    def _play_hold_document(self, root: ET.Element, doc_url: str) -> Union[None, str, Fetch]:
+    def _play_hold_document(self, root: ET.Element, doc_url: str) -> None | str | Fetch:
         """Run a waitUrl document: None when it ran out, "leave", or a <Redirect>."""
         for verb in root:
             self._checkpoint()
@@ -521,7 +522,7 @@ class SimulatedCall:
 
     # --- Dial -------------------------------------------------------------
 
-    def _dial(self, verb: ET.Element, doc_url: str) -> Optional[Step]:
+    def _dial(self, verb: ET.Element, doc_url: str) -> Step | None:
         action = urljoin(doc_url, verb.get("action")) if verb.get("action") else None
         method = verb.get("method", "POST").upper()
         noun = next((c for c in verb if c.tag in ("Client", "Number", "Sip")), None)
@@ -559,7 +560,7 @@ class SimulatedCall:
         self._end_leg(leg, noun, callback)
         return Fetch(action, method, self._dial_result(leg), "dial-result") if action else None
 
-    def _end_leg(self, leg: ChildLeg, noun: ET.Element, callback: Optional[str]) -> None:
+    def _end_leg(self, leg: ChildLeg, noun: ET.Element, callback: str | None) -> None:
         if leg.answered_at is not None:
             leg.duration = int(self.clock.now() - leg.answered_at)
         self._leg_event(leg, noun, callback, "completed")
@@ -573,7 +574,7 @@ class SimulatedCall:
             "DialBridged": "true" if leg.answered_at is not None else "false",
         }
 
-    def _leg_event(self, leg: ChildLeg, noun: ET.Element, callback: Optional[str], event: str) -> None:
+    def _leg_event(self, leg: ChildLeg, noun: ET.Element, callback: str | None, event: str) -> None:
         """The child leg's status callback, if the noun subscribed to ``event``."""
         subscribed = (noun.get("statusCallbackEvent") or "completed").replace(",", " ").split()
         if callback is None or event not in subscribed:

@@ -13,9 +13,8 @@ import re
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
-
 
 from contact_center.telephony import RedirectingHttpClient  # noqa: F401  (re-exported)
 
@@ -34,7 +33,7 @@ class ApiRequest:
     method: str
     path: str
     form: dict[str, str]
-    auth: Optional[tuple[str, str]]
+    auth: tuple[str, str] | None
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -52,7 +51,7 @@ def _not_found(path: str) -> tuple[int, dict[str, Any]]:
     return 404, twilio_error(404, 20404, f"The requested resource {path} was not found")
 
 
-def _parse_basic_auth(header: Optional[str]) -> Optional[tuple[str, str]]:
+def _parse_basic_auth(header: str | None) -> tuple[str, str] | None:
     if not header or not header.lower().startswith("basic "):
         return None
     try:
@@ -70,11 +69,11 @@ class FakeRestApi:
         # Strict: the credentials and the path's AccountSid must be ours. Off by
         # default because the demo server may sign in with its own demo account.
         self.strict_auth = strict_auth
-        self._server: Optional[ThreadingHTTPServer] = None
-        self._thread: Optional[threading.Thread] = None
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
 
     @property
-    def base_url(self) -> Optional[str]:
+    def base_url(self) -> str | None:
         if self._server is None:
             return None
         host, port = self._server.server_address[:2]
@@ -102,7 +101,7 @@ class FakeRestApi:
         self._server = self._thread = None
 
     def dispatch(
-        self, method: str, path: str, form: dict[str, str], auth: Optional[tuple[str, str]]
+        self, method: str, path: str, form: dict[str, str], auth: tuple[str, str] | None
     ) -> tuple[int, dict[str, Any]]:
         """Twilio's answer (status, JSON body) to one REST request."""
         if auth is None or (self.strict_auth and auth != (self.twilio.account_sid, self.twilio.auth_token)):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from typing import Optional, Union
 
 from .wire import Exchange
 
@@ -45,7 +44,7 @@ class HangUp:
     """End the call (REST update with Status=completed)."""
 
 
-Step = Union[Fetch, RunTwiml, HangUp]
+Step = Fetch | RunTwiml | HangUp
 
 
 class Interrupted(Exception):
@@ -82,7 +81,7 @@ class ChildLeg:
     from_: str
     status: str = "initiated"
     duration: int = 0
-    answered_at: Optional[float] = None
+    answered_at: float | None = None
     sequence: int = 0
 
 
@@ -97,7 +96,7 @@ def parse_twiml(text: str) -> ET.Element:
     return root
 
 
-def interpret(exchange: Exchange) -> tuple[Optional[ET.Element], int]:
+def interpret(exchange: Exchange) -> tuple[ET.Element | None, int]:
     """The TwiML a webhook answered, or the Twilio error code of the failure."""
     if exchange.error is not None:
         return None, HTTP_CONNECTION_FAILURE
@@ -109,7 +108,7 @@ def interpret(exchange: Exchange) -> tuple[Optional[ET.Element], int]:
         return None, DOCUMENT_PARSE_FAILURE
 
 
-def collect_digits(entry: Optional[str], finish_on_key: str, num_digits: Optional[int]) -> tuple[Optional[str], str]:
+def collect_digits(entry: str | None, finish_on_key: str, num_digits: int | None) -> tuple[str | None, str]:
     """(Digits, FinishedOnKey) for what the caller keyed; Digits None for no input."""
     if not entry:
         return None, ""
@@ -123,7 +122,7 @@ def collect_digits(entry: Optional[str], finish_on_key: str, num_digits: Optiona
     return entry, ""
 
 
-def number(value: Optional[str], default: float) -> float:
+def number(value: str | None, default: float) -> float:
     """A numeric TwiML attribute; ``default`` when absent or malformed (Twilio's defaults apply)."""
     try:
         return float(value) if value not in (None, "") else default

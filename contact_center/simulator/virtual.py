@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 import uuid
-from typing import Any, Callable, Iterable, Mapping, Optional
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 from urllib.parse import urljoin
 
 import requests
@@ -79,11 +80,11 @@ class VirtualTwilio:
         self,
         base_url: str = DEFAULT_BASE_URL,
         auth_token: str = DEMO_AUTH_TOKEN,
-        account_sid: Optional[str] = None,
+        account_sid: str | None = None,
         session: Any = None,
         *,
         time_scale: float = 1.0,
-        log: Optional[Callable[[str], None]] = None,
+        log: Callable[[str], None] | None = None,
         strict_api_auth: bool = False,
     ) -> None:
         self.base_url = base_url.rstrip("/")
@@ -160,7 +161,7 @@ class VirtualTwilio:
                          dict(exchange.headers), exchange.body)
         return self.send(again)
 
-    def replay_last(self, kinds: Optional[Iterable[str]] = None) -> Exchange:
+    def replay_last(self, kinds: Iterable[str] | None = None) -> Exchange:
         """Replay the last webhook sent (optionally the last of the given kinds)."""
         wanted = set(kinds) if kinds else None
         with self._lock:
@@ -175,14 +176,14 @@ class VirtualTwilio:
         self,
         from_: str,
         to: str,
-        digits: Optional[Iterable[Optional[str]]] = None,
-        hangup_after_queue_seconds: Optional[float] = None,
+        digits: Iterable[str | None] | None = None,
+        hangup_after_queue_seconds: float | None = None,
         talk_seconds: float = 10.0,
-        wait_poll_interval: Optional[float] = None,
+        wait_poll_interval: float | None = None,
         *,
         agent_answers: bool = True,
-        time_scale: Optional[float] = None,
-        geo: Optional[Mapping[str, str]] = None,
+        time_scale: float | None = None,
+        geo: Mapping[str, str] | None = None,
         forge: bool = False,
     ) -> SimulatedCall:
         """A new inbound call, not started yet: ``.start()`` (thread) or ``.run()``."""
@@ -219,7 +220,7 @@ class VirtualTwilio:
         self._api.stop()
 
     @property
-    def api_base_url(self) -> Optional[str]:
+    def api_base_url(self) -> str | None:
         return self._api.base_url
 
     @property

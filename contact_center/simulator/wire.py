@@ -12,10 +12,11 @@ import secrets
 import threading
 import time
 import traceback
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
-from typing import Any, Iterable, Iterator, Mapping, Optional, Protocol, Sequence, Union
+from typing import Any, Protocol
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import requests
@@ -25,8 +26,8 @@ API_VERSION = "2010-04-01"
 WEBHOOK_TIMEOUT_SECONDS = 15.0
 USER_AGENT = "TwilioProxy/1.1"
 
-ParamValue = Union[str, Sequence[str]]
-ParamsLike = Union[Mapping[str, ParamValue], Iterable[tuple[str, str]]]
+ParamValue = str | Sequence[str]
+ParamsLike = Mapping[str, ParamValue] | Iterable[tuple[str, str]]
 
 
 def new_sid(prefix: str) -> str:
@@ -36,7 +37,7 @@ def new_sid(prefix: str) -> str:
 
 def rfc2822_now() -> str:
     """``Sun, 25 Mar 2018 09:53:19 +0000``: the date format of every Twilio request."""
-    return format_datetime(datetime.now(timezone.utc).replace(microsecond=0))
+    return format_datetime(datetime.now(UTC).replace(microsecond=0))
 
 
 def billed_minutes(seconds: int) -> int:
@@ -80,7 +81,7 @@ class FormParams:
         return urlencode(self._pairs)
 
 
-def split_url_for_twilio(url: str) -> tuple[str, Optional[tuple[str, str]]]:
+def split_url_for_twilio(url: str) -> tuple[str, tuple[str, str] | None]:
     """The URL Twilio requests and signs, and the basic-auth credentials it uses.
 
     Twilio strips the fragment (connection overrides such as ``#rc=2``) and any
@@ -111,9 +112,9 @@ class Exchange:
     params: dict[str, str]
     headers: dict[str, str]
     body: str  # the exact form-encoded body ("" for GET)
-    status_code: Optional[int] = None
+    status_code: int | None = None
     response_text: str = ""
-    error: Optional[str] = None  # transport failure (refused, timeout, exception)
+    error: str | None = None  # transport failure (refused, timeout, exception)
     sent_at: float = field(default_factory=time.time)
 
     @property
@@ -161,7 +162,7 @@ def deliver(transport: Any, exchange: Exchange) -> Exchange:
     return exchange
 
 
-def _call(method: Any, url: str, body: Optional[str], headers: dict[str, str]) -> Any:
+def _call(method: Any, url: str, body: str | None, headers: dict[str, str]) -> Any:
     kwargs: dict[str, Any] = {"headers": headers}
     if body is not None:
         kwargs["data"] = body  # already form-encoded, pure ASCII: sent byte for byte
