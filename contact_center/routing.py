@@ -35,12 +35,18 @@ local p, now, expires = ARGV[1], ARGV[2], ARGV[3]
 local calls = redis.call('ZRANGE', p..':waiting', 0, -1)
 local agents = redis.call('ZRANGE', p..':available', 0, -1)
 local taken, out = {}, {}
+-- Calls that need the same skills as one nobody free could take are skipped:
+-- this keeps a long queue from costing calls x agents every run.
+local unmatched = {}
 local free = #agents
 for _, sid in ipairs(calls) do
   if free == 0 then break end
   local c = p..':call:'..sid
   local skills = redis.call('HGET', c, 'skills') or ''
-  for _, aid in ipairs(agents) do
+  local matched = false
+  local agents_to_try = agents
+  if unmatched[skills] then agents_to_try = {} end
+  for _, aid in ipairs(agents_to_try) do
     if not taken[aid] then
       local ok = true
       for skill in string.gmatch(skills, '%S+') do
@@ -60,10 +66,12 @@ for _, sid in ipairs(calls) do
         redis.call('ZREM', p..':waiting', sid)
         redis.call('ZADD', p..':offers', expires, sid)
         table.insert(out, {sid, aid, offer, expires})
+        matched = true
         break
       end
     end
   end
+  if not matched then unmatched[skills] = true end
 end
 return out
 """
