@@ -10,6 +10,7 @@ from flask import Flask
 
 from agent_ui import AgentNamespace, SupervisorNamespace
 from agent_ui import blueprint as agent_ui_blueprint
+from contact_center.commands import blueprint as commands_blueprint
 from contact_center.config import Config
 from contact_center.extensions import socketio
 from contact_center.services import Services, build_services
@@ -43,6 +44,7 @@ def register_socketio(app: Flask, config: Config) -> None:
 def register_blueprints(app: Flask) -> None:
     app.register_blueprint(voice_blueprint)
     app.register_blueprint(agent_ui_blueprint)
+    app.register_blueprint(commands_blueprint)
 
 
 def app_services(app: Flask) -> Services:

@@ -54,3 +54,14 @@ def test_production_settings_come_from_the_environment():
 def test_account_without_token_is_a_loud_error():
     with pytest.raises(RuntimeError, match="TWILIO_AUTH_TOKEN"):
         Config.from_env({"TWILIO_ACCOUNT_SID": "AC" + "a" * 32})
+
+
+def test_create_user_command_makes_a_user_who_can_log_in(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-user", "dora", "--name", "Dora D", "--skills", "billing  english",
+                                 "--password", "s3cret-pass"])
+    assert result.exit_code == 0, result.output
+    client = app.test_client()
+    response = client.post("/login", data={"username": "dora", "password": "s3cret-pass"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/console")
+    assert client.post("/login", data={"username": "dora", "password": "wrong"}).status_code == 401
