@@ -21,7 +21,7 @@ from contact_center.exceptions import OfferNotValid, TelephonyError, UnknownCall
 from contact_center.flow_registry import FlowRegistry
 from contact_center.models import Call, User, utcnow
 from contact_center.notifier import Notifier
-from contact_center.routing import Offer, Router
+from contact_center.routing import EndedCall, Offer, Router
 from contact_center.telephony import Telephony
 from contact_center.urls import WebhookUrls
 from gamification.leaderboard import Leaderboard
@@ -163,10 +163,8 @@ class CallCenter:
 
     def dial_result(self, call_sid: str, agent_id: int, dial_status: str) -> VoiceResponse:
         """``<Dial action>``: the agent's leg is over, or never started."""
-        response = VoiceResponse()
         if dial_status not in AGENT_LEG_FAILED:
-            response.hangup()
-            return response
+            return self._agent_leg_over(call_sid)
         # The agent did not pick up: back to the head of the line, not lost.
         agent = self.router.requeue(call_sid)
         with self.db.session() as session:
@@ -181,6 +179,44 @@ class CallCenter:
         step = ivr.enter(flow, node_id, self.urls)
         self.dispatch()
         return step.twiml
+
+    def survey_answer(self, call_sid: str, digits: str | None) -> VoiceResponse:
+        """The caller rated the call (1 to 5) after the agent hung up."""
+        with self.db.session() as session:
+            call = self._require_call(session, call_sid)
+            survey = self._survey_of(call)
+            if digits in {"1", "2", "3", "4", "5"} and call.satisfaction is None:
+                call.satisfaction = int(digits)
+                events.record(session, "survey_answered", call_sid=call_sid, agent_id=call.agent_id,
+                              satisfaction=call.satisfaction)
+        if survey is None:
+            response = VoiceResponse()
+            response.hangup()
+            return response
+        return ivr.survey_thanks_twiml(survey)
+
+    def _agent_leg_over(self, call_sid: str) -> VoiceResponse:
+        """The agent hung up: they start wrap-up now; the caller may rate the call."""
+        ended = self.router.end_call(call_sid)
+        with self.db.session() as session:
+            call = self._require_call(session, call_sid)
+            survey = self._survey_of(call)
+            events.record(session, "agent_leg_ended", call_sid=call_sid, agent_id=call.agent_id,
+                          talk_seconds=call.talk_seconds)
+        if ended and ended.agent_id is not None:
+            self._release_agent(call_sid, ended)
+            self.push_board()
+        if survey is None:
+            response = VoiceResponse()
+            response.hangup()
+            return response
+        return ivr.survey_twiml(survey, self.urls)
+
+    def _survey_of(self, call: Call) -> Mapping | None:
+        """The flow's survey in the language of the queue the caller chose."""
+        flow = self._flow_of(call)
+        last = flow.nodes.get(call.ivr_path[-1]) if call.ivr_path else None
+        return flow.survey(flow.language_of(last) if last else flow.language)
 
     # -- the agent's side: console actions ------------------------------------
 
@@ -358,12 +394,12 @@ class CallCenter:
                           talk_seconds=call.talk_seconds, call_duration=call_duration)
             answered_by = call.agent_id if call.outcome == "answered" else None
         if ended and ended.agent_id is not None:
-            self._release_agent(call_sid, ended, answered_by)
+            self._release_agent(call_sid, ended)
         if answered_by is not None:
             self.enqueue_job("contact_center.jobs.award_points", call_sid)
         self.push_board()
 
-    def _release_agent(self, call_sid: str, ended, answered_by: int | None) -> None:
+    def _release_agent(self, call_sid: str, ended: EndedCall) -> None:
         if ended.previous_state == "offered":
             self.notifier.to_agent(ended.agent_id, "offer_withdrawn",
                                    {"call_sid": call_sid, "reason": "abandoned"})

@@ -26,6 +26,8 @@ EVENT_KINDS = frozenset({
     "ended_in_ivr",
     "agent_state_changed",
     "wrap_up_ended",
+    "agent_leg_ended",
+    "survey_answered",
 })
 
 

@@ -47,6 +47,14 @@ class Flow:
         except KeyError:
             raise FlowError(self.name, node_id, "no such node in this flow") from None
 
+    def survey(self, language: str) -> Mapping[str, Any] | None:
+        """The survey texts in ``language`` (else the flow's), or ``None``."""
+        surveys = self.definition.get("survey")
+        if not surveys:
+            return None
+        return {"language": language, **surveys[language]} if language in surveys else {
+            "language": self.language, **surveys[self.language]}
+
     def language_of(self, node: Node) -> str:
         return node.get("language", self.language)
 
@@ -141,6 +149,25 @@ def parse_flow(file: str, text: str) -> Flow:
     )
 
 
+def _check_survey(file: str, data: Mapping) -> None:
+    """``survey`` maps a language to its ``prompt`` and ``thanks``."""
+    survey = data.get("survey")
+    if survey is None:
+        return
+    if not isinstance(survey, Mapping) or not survey:
+        raise FlowError(file, None, "'survey' must map languages to a 'prompt' and 'thanks'")
+    for language, texts in survey.items():
+        if not isinstance(texts, Mapping):
+            raise FlowError(file, None, f"survey '{language}' must have a 'prompt' and 'thanks'")
+        for key in ("prompt", "thanks"):
+            try:
+                _check_speech(file, "survey", texts, key)
+            except FlowError as exc:
+                raise FlowError(file, None, f"survey '{language}': {exc.reason}") from None
+    if data.get("language", DEFAULT_LANGUAGE) not in survey:
+        raise FlowError(file, None, "survey needs texts in the flow's default language")
+
+
 def _read_header(file: str, text: str) -> Mapping[str, Any]:
     try:
         data = yaml.safe_load(text)
@@ -157,6 +184,7 @@ def _read_header(file: str, text: str) -> Mapping[str, Any]:
     start = data.get("start")
     if start not in raw_nodes:
         raise FlowError(file, None, f"'start' names '{start}', which is not a node")
+    _check_survey(file, data)
     return data
 
 

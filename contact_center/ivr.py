@@ -23,6 +23,7 @@ class StepUrls(Protocol):
     def step(self, node_id: str, attempt: int) -> str: ...
     def wait(self) -> str: ...
     def queue_result(self) -> str: ...
+    def survey(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -172,4 +173,21 @@ def hold_twiml(
     if position and language.startswith("en"):
         response.say(f"You are number {position} in line.", language=language)
     response.pause(length=pause_seconds)
+    return response
+
+
+def survey_twiml(survey: Mapping[str, Any], urls: StepUrls) -> VoiceResponse:
+    """After the agent hangs up: one key from 1 to 5, then goodbye."""
+    response = VoiceResponse()
+    gather = Gather(input="dtmf", num_digits=1, timeout=5, action=urls.survey(), method="POST")
+    _say(gather, speech_parts(survey["prompt"], survey["language"]))
+    response.append(gather)
+    response.hangup()
+    return response
+
+
+def survey_thanks_twiml(survey: Mapping[str, Any]) -> VoiceResponse:
+    response = VoiceResponse()
+    _say(response, speech_parts(survey["thanks"], survey["language"]))
+    response.hangup()
     return response

@@ -21,6 +21,9 @@ class WebhookUrls:
     def queue_result(self) -> str:
         return self._url("/voice/queue-result")
 
+    def survey(self) -> str:
+        return self._url("/voice/survey")
+
     def dial_result(self, agent_id: int) -> str:
         return self._url("/voice/dial-result", agent=agent_id)
 

@@ -140,6 +140,12 @@ def dial_result() -> VoiceResponse:
     )
 
 
+@blueprint.post("/survey")
+@twilio_webhook()
+def survey() -> VoiceResponse:
+    return services().call_center.survey_answer(request.form["CallSid"], request.form.get("Digits") or None)
+
+
 @blueprint.post("/agent-leg")
 @twilio_webhook(fallback=None)
 def agent_leg() -> None:

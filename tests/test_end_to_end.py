@@ -95,7 +95,7 @@ def test_caller_to_agent_end_to_end(live_server, virtual_twilio):
         agent.emit("set_state", {"state": "available"})
         agent.wait_for("state", lambda s: s["state"] == "available")
 
-        call = virtual_twilio.place_call(CALLER, "+15005550001", digits=["1", "1"], talk_seconds=60,
+        call = virtual_twilio.place_call(CALLER, "+15005550001", digits=["1", "1", "5"], talk_seconds=60,
                                          wait_poll_interval=0.2, time_scale=0.02).start()
         offer = agent.wait_for("offer")
         assert offer["call_sid"] == call.call_sid
@@ -127,6 +127,8 @@ def test_caller_to_agent_end_to_end(live_server, virtual_twilio):
         assert record.outcome == "answered" and record.agent_id == alice_id
         assert record.wait_seconds is not None and record.wait_seconds > 0
         assert record.talk_seconds == 60
+        assert record.satisfaction == 5  # the caller's rating after the agent hung up
+        assert ("Please rate this call. Press 1 for poor, up to 5 for excellent.", "en-US") in call.said
 
         # The worker turns the answered call into points, exactly once.
         before = services.leaderboard.points(alice_id)

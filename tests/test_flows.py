@@ -289,3 +289,18 @@ def test_loop_of_say_nodes_is_refused(tmp_path):
     with pytest.raises(FlowError) as excinfo:
         load_flow(path)
     assert str(path) in str(excinfo.value) and "loop" in str(excinfo.value)
+
+
+@pytest.mark.parametrize(
+    ("survey", "reason"),
+    [
+        ("survey: yes", "'survey' must map languages"),
+        ("survey: {en-US: {prompt: Rate us}}", "survey 'en-US': missing 'thanks'"),
+        ("survey: {ru-RU: {prompt: a, thanks: b}}", "default language"),
+    ],
+)
+def test_broken_survey_is_refused(tmp_path, survey, reason):
+    path = tmp_path / "survey.yaml"
+    path.write_text(f"name: s\nstart: bye\n{survey}\nnodes:\n  bye: {{type: hangup}}\n")
+    with pytest.raises(FlowError, match=reason):
+        load_flow(path)
