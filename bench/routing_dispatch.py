@@ -43,7 +43,7 @@ def one_run(conn: redis.Redis, calls: int, agents: int) -> float:
 
 
 def main() -> None:
-    url = sys.argv[1] if len(sys.argv) > 1 else "redis://127.0.0.1:6379/12"
+    url = sys.argv[1] if len(sys.argv) > 1 else "redis://127.0.0.1:6379/15"
     conn = redis.Redis.from_url(url)
     baseline = None
     print(f"{'calls':>6} {'agents':>6} {'median ms':>10} {'ratio':>6}")

@@ -26,7 +26,7 @@ CALLS = 200
 
 
 def main() -> None:
-    url = sys.argv[1] if len(sys.argv) > 1 else "redis://127.0.0.1:6379/12"
+    url = sys.argv[1] if len(sys.argv) > 1 else "redis://127.0.0.1:6379/15"
     redis.Redis.from_url(url).flushdb()
     tmp = Path(tempfile.mkdtemp())
     config = Config(instance_dir=tmp, database_url=f"sqlite:///{tmp / 'bench.db'}", redis_url=url,

@@ -319,7 +319,7 @@ class CallCenter:
     # -- the board -------------------------------------------------------------
 
     def board(self) -> dict:
-        snapshot = self.router.snapshot()
+        snapshot = self.router.snapshot(self.flows.queue_names())
         with self.db.session() as session:
             snapshot["leaderboard"] = self.leaderboard.top(session)
         return snapshot

@@ -6,7 +6,7 @@ import click
 from flask import Blueprint
 from sqlalchemy import select
 
-from contact_center.demo import seed_demo_users
+from contact_center.demo import seed_demo_history, seed_demo_users
 from contact_center.extensions import services
 from contact_center.models import User
 
@@ -38,6 +38,7 @@ def create_user(username: str, display_name: str | None, role: str, skills: str,
 
 @blueprint.cli.command("seed-demo")
 def seed_demo() -> None:
-    """Create the demo agents and supervisor listed in the README."""
+    """Create the demo agents, the supervisor and the demo caller's earlier call."""
     for username, password, role in seed_demo_users(services().db):
         click.echo(f"{username} / {password} ({role})")
+    seed_demo_history(services().db)

@@ -31,6 +31,15 @@ class FlowRegistry:
                         name=flow.name, version=flow.version, definition=dict(flow.definition)
                     ))
 
+    def queue_names(self) -> set[str]:
+        """Every queue a current flow can send callers to."""
+        return {
+            node.get("queue")
+            for flow in self.current.values()
+            for node in flow.nodes.values()
+            if node.type == "enqueue"
+        }
+
     def latest(self, name: str) -> Flow:
         return self.current[name]
 

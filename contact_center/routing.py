@@ -325,10 +325,11 @@ class Router:
 
     # -- the board --------------------------------------------------------------
 
-    def snapshot(self) -> dict:
-        """Queues and agents as the supervisor board shows them."""
+    def snapshot(self, queue_names: Iterable[str] = ()) -> dict:
+        """Queues (those used, and ``queue_names`` even if empty) and agents."""
         queues = []
-        for name in sorted(q.decode() for q in self.redis.smembers(self._key("queues"))):
+        used = {q.decode() for q in self.redis.smembers(self._key("queues"))}
+        for name in sorted(used | set(queue_names)):
             key = self._key("queue", name)
             oldest = self.redis.zrange(key, 0, 0, withscores=True)
             queues.append({

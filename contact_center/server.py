@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+import signal
+import sys
 import threading
 from collections.abc import Callable
 
 from flask import Flask
 
 from contact_center.clock import run_clock
-from contact_center.demo import seed_demo_users
+from contact_center.demo import seed_demo_history, seed_demo_users
 from contact_center.extensions import socketio
 from contact_center.services import Services
 from contact_center.worker import start_embedded_worker
@@ -39,7 +41,7 @@ def banner(services: Services, logins: list[tuple[str, str, str]]) -> str:
     if config.twilio_api_base_url:
         lines += [
             "  Place a demo call (in a second terminal, after an agent goes Available):",
-            "    .venv/bin/python -m contact_center.simulator --digits 1 1",
+            "    .venv/bin/python -m contact_center.simulator --digits 1 1 --talk-seconds 20",
         ]
     return "\n".join(lines) + "\n"
 
@@ -49,12 +51,20 @@ def main(create_app: Callable[[], Flask]) -> None:
     app = create_app()
     services: Services = app.extensions["contact_center"]
     config = services.config
-    logins = seed_demo_users(services.db) if config.seed_demo_data else []
+    logins = []
+    if config.seed_demo_data:
+        logins = seed_demo_users(services.db)
+        seed_demo_history(services.db)
     stop = threading.Event()
     if config.embedded_workers:
         start_background(services, stop)
     print(banner(services, logins), flush=True)
+    # SIGTERM (a process manager stopping us) ends the demo as Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         socketio.run(app, host=config.host, port=config.port, allow_unsafe_werkzeug=True)
+    except KeyboardInterrupt:
+        pass
     finally:
         stop.set()
+        services.close()

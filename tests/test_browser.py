@@ -62,7 +62,12 @@ def test_agent_takes_a_call_while_the_board_watches(browser, live_server, virtua
     console.wait_for_selector("#go-available:enabled")
     console.click("#go-available")
     console.wait_for_selector("#agent-state[data-state='available']")
+    assert console.text_content("#agent-state") == "Available"
+    assert "Waiting for a call" in console.text_content("#idle-text")
     board.wait_for_selector("tr.agent-row[data-agent='Alice Archer'][data-state='available']")
+    board.wait_for_selector("#agent-counts li[data-state='available']:text-is('Available: 1')")
+    # Queues a flow can reach are listed before any call arrives.
+    assert board.text_content("tr.queue-row[data-queue='technical'] td.waiting") == "0"
 
     call = virtual_twilio.place_call("+15005550006", "+15005550001", digits=["1", "1"],
                                      talk_seconds=30, wait_poll_interval=0.2, time_scale=0.05).start()
@@ -71,6 +76,7 @@ def test_agent_takes_a_call_while_the_board_watches(browser, live_server, virtua
     assert console.text_content("#offer-ivr-path") == "language → menu_en → billing_en"
     board.wait_for_selector("tr.queue-row[data-queue='billing'] td.waiting:text-is('1')")
 
+    assert console.is_hidden("#idle")
     console.click("#accept")
     console.wait_for_selector("#wrap-up:not([hidden])", timeout=20_000)
     assert call.join(20) and not call.heard_application_error

@@ -37,8 +37,16 @@
       tr.dataset.state = a.state;
       const time = CC.el('td', 'time-in-state');
       if (a.since !== null && a.since !== undefined) time.dataset.since = String(a.since);
-      tr.append(CC.el('td', 'name', a.name), CC.el('td', 'state', a.state), time);
+      tr.append(CC.el('td', 'name', a.name), CC.el('td', 'state', CC.stateLabel(a.state)), time);
       return tr;
+    }));
+    // Agents by state, at a glance.
+    const counts = {};
+    for (const a of agents || []) counts[a.state] = (counts[a.state] || 0) + 1;
+    $('agent-counts').replaceChildren(...Object.keys(CC.STATE_LABELS).filter((s) => counts[s]).map((s) => {
+      const li = CC.el('li', 'state-count', CC.stateLabel(s) + ': ' + counts[s]);
+      li.dataset.state = s;
+      return li;
     }));
   }
 

@@ -17,6 +17,16 @@ const CC = {
     return Math.floor(s / 60) + ':' + String(s % 60).padStart(2, '0');
   },
 
+  // Routing's state names as people say them.
+  STATE_LABELS: {
+    offline: 'Offline', available: 'Available', away: 'Away', offered: 'Ringing',
+    busy: 'On a call', wrap_up: 'Wrap-up', missed: 'Missed an offer',
+  },
+
+  stateLabel(state) {
+    return CC.STATE_LABELS[state] || state;
+  },
+
   nowSeconds() {
     return Date.now() / 1000;
   },

@@ -90,6 +90,7 @@
   function setPhase(next) {
     phase = next;
     $('offer').dataset.phase = next || '';
+    $('idle').hidden = Boolean(next);
   }
 
   function resetCall() {
@@ -148,7 +149,7 @@
 
   function renderState(s) {
     agentState = s;
-    $('agent-state').textContent = s.state;
+    $('agent-state').textContent = CC.stateLabel(s.state);
     $('agent-state').dataset.state = s.state;
     const locked = ['offered', 'busy', 'wrap_up'].includes(s.state);
     $('go-available').disabled = locked || s.state === 'available';
@@ -162,6 +163,10 @@
     } else if (s.state === 'wrap_up' && s.call_sid && phase !== 'wrap_up') {
       showWrapUp(s.call_sid);  // page reloaded during wrap-up
     }
+    $('idle').hidden = Boolean(phase);
+    $('idle-text').textContent = s.state === 'available'
+      ? 'Waiting for a call. The caller\'s history will appear here when one is offered.'
+      : 'Press Available to receive calls.';
     tick();
   }
 
