@@ -20,7 +20,8 @@ from contact_center.webhooks import blueprint as voice_blueprint
 def create_app(config: Config | None = None) -> Flask:
     config = config or Config.from_env()
     app = Flask(__name__, instance_path=str(config.instance_dir))
-    app.config.update(SECRET_KEY=config.secret_key, TESTING=config.testing)
+    # Twilio's webhooks are a few kB; refuse big bodies before reading them.
+    app.config.update(SECRET_KEY=config.secret_key, TESTING=config.testing, MAX_CONTENT_LENGTH=256 * 1024)
     register_services(app, config)
     register_socketio(app, config)
     register_blueprints(app)

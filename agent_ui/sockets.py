@@ -33,14 +33,19 @@ class AgentNamespace(Namespace):
         user = _user_with_role("agent")
         join_room(agent_room(user.id))
         call_center = services().call_center
+        call_center.router.console_opened(user.id)
         emit("state", call_center.agent_online(user.id))
         emit("leaderboard", call_center.board()["leaderboard"])
         call_center.push_board()
 
     def on_disconnect(self, reason=None) -> None:
         agent_id = session.get("user_id")
+        if agent_id is None:
+            return
         call_center = services().call_center
-        if agent_id is not None and call_center.agent_view(agent_id)["state"] in IDLE_STATES:
+        # Only the agent's last open console going away takes them offline.
+        if call_center.router.console_closed(agent_id) <= 0 and \
+                call_center.agent_view(agent_id)["state"] in IDLE_STATES:
             call_center.set_agent_state(agent_id, "offline")
 
     def on_set_state(self, data) -> None:

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
 from contact_center import customers, events, ivr
 from contact_center.db import Database
-from contact_center.exceptions import OfferNotValid, TelephonyError, UnknownCall
+from contact_center.exceptions import AgentStateError, OfferNotValid, TelephonyError, UnknownCall
 from contact_center.flow_registry import FlowRegistry
 from contact_center.models import Call, User, utcnow
 from contact_center.notifier import Notifier
@@ -53,6 +53,7 @@ class CallCenter:
         urls: WebhookUrls,
         settings: Settings,
         enqueue_job: Callable[..., object],
+        once: Callable[[str], bool],
     ) -> None:
         self.db = db
         self.router = router
@@ -63,6 +64,8 @@ class CallCenter:
         self.urls = urls
         self.settings = settings
         self.enqueue_job = enqueue_job
+        #: ``once(key)`` is True the first time a key is seen, in every process.
+        self.once = once
 
     # -- the caller's side: Twilio webhooks ------------------------------------
 
@@ -76,9 +79,10 @@ class CallCenter:
                 flow = self._flow_of(call)
                 return ivr.enter(flow, flow.start, self.urls).twiml
             flow = self.flows.latest(self.settings.default_flow)
-            customer = customers.get_or_create(session, params.get("From") or "anonymous")
+            customer = customers.for_caller(session, params.get("From", ""), call_sid)
             call = Call(
                 call_sid=call_sid,
+                status="ivr",
                 customer=customer,
                 from_number=params.get("From", ""),
                 to_number=params.get("To", ""),
@@ -97,9 +101,18 @@ class CallCenter:
     def menu_input(
         self, call_sid: str, node_id: str, attempt: int, digits: str | None
     ) -> VoiceResponse:
+        first_time = self.once(f"step:{call_sid}:{node_id}:{attempt}")
         with self.db.session() as session:
             call = self._require_call(session, call_sid)
             step = ivr.handle_digits(self._flow_of(call), node_id, attempt, digits, self.urls)
+            if not call.is_live:
+                # A late request for a caller who is gone: nothing to route.
+                response = VoiceResponse()
+                response.hangup()
+                return response
+            if not first_time:
+                # Twilio resent this step with other parameters: same answer, no new records.
+                return step.twiml
             self._record_step(session, call, step)
         self._after_step(call_sid, step)
         return step.twiml
@@ -161,12 +174,24 @@ class CallCenter:
         self.notifier.to_agent(agent_id, "call_connected", {"call_sid": call_sid})
         self.push_board()
 
-    def dial_result(self, call_sid: str, agent_id: int, dial_status: str) -> VoiceResponse:
-        """``<Dial action>``: the agent's leg is over, or never started."""
+    def dial_result(
+        self, call_sid: str, agent_id: int, dial_status: str, dial_duration: float | None = None
+    ) -> VoiceResponse:
+        """``<Dial action>``: the agent's leg is over, or never started.
+
+        Only the action of the agent the call is with counts: a late or
+        repeated one for an earlier agent, or for a call that ended, changes nothing.
+        """
+        with self.db.session() as session:
+            call = self._require_call(session, call_sid)
+            current = call.is_live and call.agent_id == agent_id
+        if not current:
+            return _hangup()
         if dial_status not in AGENT_LEG_FAILED:
-            return self._agent_leg_over(call_sid)
+            return self._agent_leg_over(call_sid, agent_id, dial_duration)
         # The agent did not pick up: back to the head of the line, not lost.
-        agent = self.router.requeue(call_sid)
+        if self.router.requeue(call_sid, agent_id) is None:
+            return _hangup()
         with self.db.session() as session:
             call = self._require_call(session, call_sid)
             call.status, call.agent_id = "queued", None
@@ -174,8 +199,7 @@ class CallCenter:
                           dial_status=dial_status)
             flow = self._flow_of(call)
             node_id = call.ivr_path[-1]
-        if agent is not None:
-            self._agent_changed(agent, "missed", reason="did not answer")
+        self._agent_changed(agent_id, "missed", reason="did not answer")
         step = ivr.enter(flow, node_id, self.urls)
         self.dispatch()
         return step.twiml
@@ -189,28 +213,33 @@ class CallCenter:
                 call.satisfaction = int(digits)
                 events.record(session, "survey_answered", call_sid=call_sid, agent_id=call.agent_id,
                               satisfaction=call.satisfaction)
-        if survey is None:
-            response = VoiceResponse()
-            response.hangup()
-            return response
-        return ivr.survey_thanks_twiml(survey)
+        return _hangup() if survey is None else ivr.survey_thanks_twiml(survey)
 
-    def _agent_leg_over(self, call_sid: str) -> VoiceResponse:
-        """The agent hung up: they start wrap-up now; the caller may rate the call."""
-        ended = self.router.end_call(call_sid)
+    def _agent_leg_over(self, call_sid: str, agent_id: int, duration: float | None) -> VoiceResponse:
+        """The agent hung up: wrap-up starts now, and the caller may rate the call.
+
+        The talk time ends here too, so time in the survey is never talk time.
+        """
+        now = utcnow()
         with self.db.session() as session:
             call = self._require_call(session, call_sid)
-            survey = self._survey_of(call)
-            events.record(session, "agent_leg_ended", call_sid=call_sid, agent_id=call.agent_id,
+            if call.answered_at is None and duration:
+                # The leg's "answered" callback never came; Twilio's duration says it was.
+                call.answered_at = now - timedelta(seconds=duration)
+                call.wait_seconds = _seconds_between(call.enqueued_at, call.answered_at)
+                events.record(session, "connected", call_sid=call_sid, agent_id=agent_id,
+                              wait_seconds=call.wait_seconds)
+                self.router.mark_connected(call_sid)
+            if call.answered_at is not None and call.talk_seconds is None:
+                call.talk_seconds = duration if duration is not None else _seconds_between(call.answered_at, now)
+            survey = self._survey_of(call) if call.answered_at is not None else None
+            events.record(session, "agent_leg_ended", call_sid=call_sid, agent_id=agent_id,
                           talk_seconds=call.talk_seconds)
+        ended = self.router.end_call(call_sid)
         if ended and ended.agent_id is not None:
             self._release_agent(call_sid, ended)
             self.push_board()
-        if survey is None:
-            response = VoiceResponse()
-            response.hangup()
-            return response
-        return ivr.survey_twiml(survey, self.urls)
+        return _hangup() if survey is None else ivr.survey_twiml(survey, self.urls)
 
     def _survey_of(self, call: Call) -> Mapping | None:
         """The flow's survey in the language of the queue the caller chose."""
@@ -246,6 +275,9 @@ class CallCenter:
         self.router.accept(agent_id, call_sid, offer_id)
         with self.db.session() as session:
             call = self._require_call(session, call_sid)
+            if not call.is_live:
+                # The caller hung up as the agent accepted; finishing the call freed the agent.
+                raise OfferNotValid("the caller hung up")
             agent = session.get(User, agent_id)
             call.status, call.agent_id = "connecting", agent_id
             events.record(session, "accepted", call_sid=call_sid, agent_id=agent_id, offer_id=offer_id)
@@ -254,16 +286,24 @@ class CallCenter:
         try:
             self.telephony.redirect_call(call_sid, twiml)
         except TelephonyError:
-            # Not the agent's fault and not the caller's: put the call back first.
-            self.router.requeue(call_sid)
-            self.router.set_agent_state(agent_id, "available")
-            with self.db.session() as session:
-                call = self._require_call(session, call_sid)
-                call.status, call.agent_id = "queued", None
-            self._agent_changed(agent_id, "available")
-            self.dispatch()
+            self._undo_accept(agent_id, call_sid)
             raise
         self.push_board()
+
+    def _undo_accept(self, agent_id: int, call_sid: str) -> None:
+        """Twilio did not take the update. Not the agent's fault: the call goes back first."""
+        if self.router.requeue(call_sid, agent_id) is not None:
+            with self.db.session() as session:
+                call = self._require_call(session, call_sid)
+                if call.is_live:
+                    call.status, call.agent_id = "queued", None
+        # else the caller is gone, and finishing the call already freed the agent
+        try:
+            self.router.set_agent_state(agent_id, "available")
+        except AgentStateError:
+            return  # the agent moved on (a new offer, say): leave them there
+        self._agent_changed(agent_id, "available")
+        self.dispatch()
 
     def decline(self, agent_id: int, call_sid: str, offer_id: str) -> None:
         self.router.decline(agent_id, call_sid, offer_id)
@@ -274,11 +314,13 @@ class CallCenter:
         self.dispatch()
 
     def finish_wrap_up(self, agent_id: int, call_sid: str, note: str) -> None:
+        in_wrap_up = self.router.agent(agent_id).get("call_sid") == call_sid
         with self.db.session() as session:
             call = self._require_call(session, call_sid)
-            if call.agent_id != agent_id:
+            if call.agent_id != agent_id and not in_wrap_up:
                 raise OfferNotValid("this call was not yours")
-            call.note = note.strip() or None
+            if call.agent_id == agent_id:
+                call.note = note.strip() or None
             events.record(session, "wrap_up_ended", call_sid=call_sid, agent_id=agent_id)
         self.router.set_agent_state(agent_id, "available", ending_wrap_up=True)
         self._agent_changed(agent_id, "available")
@@ -303,9 +345,13 @@ class CallCenter:
 
     def dispatch(self) -> list[Offer]:
         offers = self.router.dispatch()
-        for offer in offers:
+        for offer in list(offers):
             with self.db.session() as session:
-                call = self._require_call(session, offer.call_sid)
+                call = _find_call(session, offer.call_sid)
+                if call is None or not call.is_live:
+                    offers.remove(offer)
+                    self.router.end_call(offer.call_sid)  # frees the agent it was offered to
+                    continue
                 call.status = "offered"
                 events.record(session, "offered", call_sid=offer.call_sid,
                               agent_id=offer.agent_id, offer_id=offer.offer_id)
@@ -373,11 +419,18 @@ class CallCenter:
         """The caller is gone. Safe to call more than once."""
         ended = self.router.end_call(call_sid)
         with self.db.session() as session:
-            call = _find_call(session, call_sid)
-            if call is None or not call.is_live:
-                return
             now = utcnow()
-            call.ended_at = now
+            # One conditional UPDATE: of two copies of "the caller is gone"
+            # handled at once (queue result and status callback), one wins.
+            claimed = session.execute(
+                update(Call)
+                .where(Call.call_sid == call_sid, Call.status != "completed")
+                .values(status="completed", ended_at=now)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            call = _find_call(session, call_sid) if claimed else None
+            if call is None:
+                return
             if call.answered_at is not None:
                 call.outcome = "answered"
                 if call.talk_seconds is None:
@@ -387,7 +440,6 @@ class CallCenter:
                 call.wait_seconds = _seconds_between(call.enqueued_at, now)
             else:
                 call.outcome = "ended_in_ivr"
-            call.status = "completed"
             kind = "completed" if call.outcome == "answered" else call.outcome
             events.record(session, kind, call_sid=call_sid, agent_id=call.agent_id,
                           outcome=call.outcome, wait_seconds=call.wait_seconds,
@@ -400,7 +452,8 @@ class CallCenter:
         self.push_board()
 
     def _release_agent(self, call_sid: str, ended: EndedCall) -> None:
-        if ended.previous_state == "offered":
+        if ended.previous_state in ("offered", "connecting"):
+            # The caller left before the agent's phone was answered: no wrap-up.
             self.notifier.to_agent(ended.agent_id, "offer_withdrawn",
                                    {"call_sid": call_sid, "reason": "abandoned"})
             self._agent_changed(ended.agent_id, "available", push=False)
@@ -450,6 +503,12 @@ class CallCenter:
             "customer": customers.profile(session, call.customer),
             "history": customers.history(session, call.customer, exclude_call_sid=call.call_sid),
         }
+
+
+def _hangup() -> VoiceResponse:
+    response = VoiceResponse()
+    response.hangup()
+    return response
 
 
 def _find_call(session: Session, call_sid: str) -> Call | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from contact_center.models import Call, Customer
@@ -10,12 +11,40 @@ from contact_center.models import Call, Customer
 HISTORY_LIMIT = 20
 
 
-def get_or_create(session: Session, phone: str) -> Customer:
-    customer = session.scalar(select(Customer).where(Customer.phone == phone))
-    if customer is None:
-        customer = Customer(phone=phone)
+#: What Twilio puts in ``From`` when the caller withheld their number.
+WITHHELD = ("anonymous", "unknown", "restricted", "private", "unavailable")
+
+
+def is_withheld(number: str) -> bool:
+    lowered = number.strip().lower()
+    return not lowered or any(word in lowered for word in WITHHELD)
+
+
+def for_caller(session: Session, number: str, call_sid: str) -> Customer:
+    """The caller's customer record; a withheld number gets one of its own.
+
+    Callers who hide their number are not one person: sharing a record would
+    show an agent a stranger's calls and notes.
+    """
+    if is_withheld(number):
+        customer = Customer(phone=f"withheld:{call_sid}", name="Withheld number")
         session.add(customer)
         session.flush()
+        return customer
+    return get_or_create(session, number)
+
+
+def get_or_create(session: Session, phone: str) -> Customer:
+    customer = session.scalar(select(Customer).where(Customer.phone == phone))
+    if customer is not None:
+        return customer
+    try:
+        # Two first calls from one number can race here (a switchboard).
+        with session.begin_nested():
+            customer = Customer(phone=phone)
+            session.add(customer)
+    except IntegrityError:
+        customer = session.scalar(select(Customer).where(Customer.phone == phone))
     return customer
 
 

@@ -181,6 +181,9 @@ def _read_header(file: str, text: str) -> Mapping[str, Any]:
     raw_nodes = data.get("nodes")
     if not isinstance(raw_nodes, Mapping) or not raw_nodes:
         raise FlowError(file, None, "missing 'nodes'")
+    for node_id in raw_nodes:
+        if not isinstance(node_id, str):
+            raise FlowError(file, str(node_id), f"node ids are names: quote it as '{node_id}'")
     start = data.get("start")
     if start not in raw_nodes:
         raise FlowError(file, None, f"'start' names '{start}', which is not a node")
@@ -199,6 +202,8 @@ def _parse_node(file: str, node_id: str, props: Any, all_nodes: Mapping) -> Node
     for label, target in check(file, node_id, props):
         if target is None:
             raise FlowError(file, node_id, f"{label} has no target node")
+        if not isinstance(target, str):
+            raise FlowError(file, node_id, f"{label} must name a node: quote it as '{target}'")
         if target not in all_nodes:
             raise FlowError(file, node_id, f"{label} goes to '{target}', which does not exist")
     props = dict(props)

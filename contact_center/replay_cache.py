@@ -29,6 +29,10 @@ class ReplayCache:
         self.redis = connection
         self.prefix = prefix
 
+    def first_time(self, key: str, ttl_seconds: int = ANSWER_TTL_SECONDS) -> bool:
+        """True the first time ``key`` is seen (by any process), False after."""
+        return bool(self.redis.set(f"{self.prefix}:once:{key}", 1, nx=True, ex=ttl_seconds))
+
     def answer_once(
         self, key: str, handle: Callable[[], tuple[int, str]], wait_seconds: float = 10
     ) -> tuple[int, str] | None:

@@ -125,7 +125,7 @@ redis.call('DEL', c)
 if aid ~= '' then
   local a = p..':agent:'..aid
   if redis.call('HGET', a, 'call_sid') == sid then
-    if state == 'offered' then
+    if state == 'offered' or state == 'connecting' then
       redis.call('HSET', a, 'state', 'available', 'since', now)
       redis.call('HDEL', a, 'call_sid')
       redis.call('ZADD', p..':available', now, aid)
@@ -139,11 +139,12 @@ return {state, aid}
 
 # An accepted call whose agent leg failed goes back to the head of its line.
 _REQUEUE = """
-local p, sid, now = ARGV[1], ARGV[2], ARGV[3]
+local p, sid, now, agent = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local c = p..':call:'..sid
 local state = redis.call('HGET', c, 'state')
 if state ~= 'connecting' then return false end
 local aid = redis.call('HGET', c, 'agent')
+if aid ~= agent then return false end
 redis.call('HSET', c, 'state', 'waiting')
 redis.call('HDEL', c, 'agent', 'offer_id', 'offer_expires')
 redis.call('ZADD', p..':waiting', redis.call('HGET', c, 'score'), sid)
@@ -310,10 +311,20 @@ class Router:
         if self.redis.hget(key, "state") == b"connecting":
             self.redis.hset(key, "state", "connected")
 
-    def requeue(self, call_sid: str) -> int | None:
-        """The accepted agent's leg failed: back to the head of the line."""
-        agent = self._requeue(args=[self.prefix, call_sid, self._now()])
+    def requeue(self, call_sid: str, agent_id: int) -> int | None:
+        """``agent_id``'s leg failed: the call goes back to the head of its line.
+
+        ``None`` if the call is not being connected to that agent (any more).
+        """
+        agent = self._requeue(args=[self.prefix, call_sid, self._now(), agent_id])
         return int(agent) if agent else None
+
+    def console_opened(self, agent_id: int) -> int:
+        """Count an agent's open consoles (tabs); returns how many are open."""
+        return int(self.redis.hincrby(self._key("agent", agent_id), "consoles", 1))
+
+    def console_closed(self, agent_id: int) -> int:
+        return int(self.redis.hincrby(self._key("agent", agent_id), "consoles", -1))
 
     def end_call(self, call_sid: str) -> EndedCall | None:
         """The caller is gone; ``None`` if routing no longer knew the call."""

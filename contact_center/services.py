@@ -20,6 +20,7 @@ from contact_center.db import Database
 from contact_center.flow_registry import FlowRegistry
 from contact_center.flows import load_flows
 from contact_center.notifier import Emit, Notifier
+from contact_center.replay_cache import ReplayCache
 from contact_center.routing import Router
 from contact_center.telephony import Telephony
 from contact_center.urls import WebhookUrls
@@ -101,6 +102,7 @@ def build_services(config: Config, emit: Emit) -> Services:
             hold_pause_seconds=config.hold_pause_seconds,
         ),
         enqueue_job=jobs.enqueue,
+        once=ReplayCache(connection).first_time,
     )
     return Services(
         config=config, db=db, redis=connection, redis_url=redis_url, jobs=jobs,

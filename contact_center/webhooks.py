@@ -146,8 +146,12 @@ def queue_result() -> VoiceResponse:
 @blueprint.post("/dial-result")
 @twilio_webhook()
 def dial_result() -> VoiceResponse:
+    duration = request.form.get("DialCallDuration", "")
     return services().call_center.dial_result(
-        request.form["CallSid"], _int_arg("agent"), request.form.get("DialCallStatus", "")
+        request.form["CallSid"],
+        _int_arg("agent"),
+        request.form.get("DialCallStatus", ""),
+        float(duration) if duration.isdigit() else None,
     )
 
 

@@ -252,13 +252,25 @@ def test_ending_an_offered_call_frees_the_agent(router, redis_conn, clock):
     assert offered_to(router.dispatch()) == {"CA2": 1}
 
 
-def test_ending_a_connecting_call_puts_the_agent_in_wrap_up(router, clock):
+def test_ending_a_call_before_the_agent_answered_frees_the_agent(router, clock):
     go_available(router, clock, 1, ["billing"])
     router.enqueue("CA1", "billing", ["billing"])
     [offer] = router.dispatch()
     router.accept(1, "CA1", offer.offer_id)
 
     assert router.end_call("CA1") == EndedCall("connecting", 1)
+
+    assert router.agent(1)["state"] == "available"
+
+
+def test_ending_a_connected_call_puts_the_agent_in_wrap_up(router, clock):
+    go_available(router, clock, 1, ["billing"])
+    router.enqueue("CA1", "billing", ["billing"])
+    [offer] = router.dispatch()
+    router.accept(1, "CA1", offer.offer_id)
+    router.mark_connected("CA1")
+
+    assert router.end_call("CA1") == EndedCall("connected", 1)
 
     assert router.agent(1)["state"] == "wrap_up"
     with pytest.raises(AgentStateError):
@@ -302,7 +314,8 @@ def test_requeue_puts_the_call_at_the_head_of_its_line(router, clock):
     clock.advance(5)
     router.enqueue("CA2", "billing", ["billing"])
 
-    assert router.requeue("CA1") == 1
+    assert router.requeue("CA1", 2) is None  # not the agent it is with
+    assert router.requeue("CA1", 1) == 1
 
     assert router.agent(1)["state"] == "missed"
     assert router.call("CA1")["state"] == "waiting"
@@ -316,7 +329,7 @@ def test_requeue_puts_the_call_at_the_head_of_its_line(router, clock):
 def test_requeue_of_a_call_not_connecting_does_nothing(router, clock):
     router.enqueue("CA1", "billing", ["billing"])
 
-    assert router.requeue("CA1") is None
+    assert router.requeue("CA1", 1) is None
     assert router.call("CA1")["state"] == "waiting"
 
 
