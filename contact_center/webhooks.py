@@ -46,7 +46,55 @@ def _keep_waiting() -> VoiceResponse:
     return response
 
 
-def twilio_webhook(fallback: Callable[[], VoiceResponse] | None = _fallback_apology):
+Fallback = Callable[[], VoiceResponse] | None
+
+
+def _require_signature() -> None:
+    validator = RequestValidator(services().config.twilio_auth_token)
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not validator.validate(signed_url(), request.form, signature):
+        current_app.logger.warning(
+            "refused webhook %s: %s X-Twilio-Signature (checked against %s; "
+            "PUBLIC_BASE_URL must be the URL configured in Twilio)",
+            request.path, "bad" if signature else "no", signed_url(),
+        )
+        abort(403)
+
+
+def _run(view: Callable[[], VoiceResponse | None], fallback: Fallback) -> tuple[int, str]:
+    """The view's answer as (status, body); on a fault, the fallback's."""
+    try:
+        twiml = view()
+    except UnknownCall as exc:
+        # Not our fault: a call from before a data loss, or a hand-made request.
+        if fallback is None:
+            return 204, ""
+        current_app.logger.warning("webhook %s: %s; caller gets fallback", request.path, exc)
+        return 200, str(fallback())
+    except Exception:
+        if fallback is None:
+            raise
+        current_app.logger.exception("webhook %s failed; caller gets fallback", request.path)
+        return 200, str(fallback())
+    return (204, "") if twiml is None else (200, str(twiml))
+
+
+def _answer_once(view: Callable[[], VoiceResponse | None], fallback: Fallback) -> tuple[int, str]:
+    key = request_key("POST", signed_url(), request.form.items(multi=True))
+    try:
+        answer = ReplayCache(services().redis).answer_once(key, lambda: _run(view, fallback))
+    except Exception:
+        if fallback is None:
+            raise
+        # Redis itself is down: still answer the caller.
+        current_app.logger.exception("webhook %s: replay cache failed", request.path)
+        return 200, str(fallback())
+    if answer is None:  # a copy is still being handled elsewhere
+        return (200, str(fallback())) if fallback else (503, "")
+    return answer
+
+
+def twilio_webhook(fallback: Fallback = _fallback_apology):
     """Signature check, replay protection and a graceful answer on faults.
 
     ``fallback=None`` marks a callback whose answer Twilio does not play
@@ -56,45 +104,8 @@ def twilio_webhook(fallback: Callable[[], VoiceResponse] | None = _fallback_apol
     def decorate(view: Callable[[], VoiceResponse | None]):
         @functools.wraps(view)
         def wrapper() -> Response:
-            svc = services()
-            validator = RequestValidator(svc.config.twilio_auth_token)
-            signature = request.headers.get("X-Twilio-Signature", "")
-            if not validator.validate(signed_url(), request.form, signature):
-                current_app.logger.warning(
-                    "refused webhook %s: %s X-Twilio-Signature (checked against %s; "
-                    "PUBLIC_BASE_URL must be the URL configured in Twilio)",
-                    request.path, "bad" if signature else "no", signed_url(),
-                )
-                abort(403)
-
-            def handle() -> tuple[int, str]:
-                try:
-                    twiml = view()
-                except UnknownCall as exc:
-                    # Not our fault: a call from before a data loss, or a hand-made request.
-                    if fallback is None:
-                        return 204, ""
-                    current_app.logger.warning("webhook %s: %s; caller gets fallback", request.path, exc)
-                    return 200, str(fallback())
-                except Exception:
-                    if fallback is None:
-                        raise
-                    current_app.logger.exception("webhook %s failed; caller gets fallback", request.path)
-                    return 200, str(fallback())
-                return (204, "") if twiml is None else (200, str(twiml))
-
-            key = request_key("POST", signed_url(), request.form.items(multi=True))
-            try:
-                answer = ReplayCache(svc.redis).answer_once(key, handle)
-            except Exception:
-                if fallback is None:
-                    raise
-                # Redis itself is down: still answer the caller.
-                current_app.logger.exception("webhook %s: replay cache failed", request.path)
-                answer = (200, str(fallback()))
-            if answer is None:
-                answer = (200, str(fallback())) if fallback else (503, "")
-            status, body = answer
+            _require_signature()
+            status, body = _answer_once(view, fallback)
             return Response(body, status=status, mimetype=TWIML if body else None)
 
         return wrapper

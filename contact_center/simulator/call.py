@@ -500,24 +500,30 @@ class SimulatedCall:
         """Run a waitUrl document: None when it ran out, "leave", or a <Redirect>."""
         for verb in root:
             self._checkpoint()
-            if verb.tag in ("Say", "Play"):
-                self._verbs[verb.tag](verb, doc_url)
-            elif verb.tag == "Pause":
-                if self.wait_poll_interval is None:  # the override replaces the document's pauses
-                    self._queue_sleep(number(verb.get("length"), 1.0))
-            elif verb.tag == "Leave":
-                return "leave"
-            elif verb.tag == "Hangup":
-                raise CallEnded
-            elif verb.tag == "Redirect":
-                url = urljoin(doc_url, (verb.text or "").strip())
-                return Fetch(url, verb.get("method", "POST").upper(), {}, "wait")
-            elif verb.tag == "Gather":
-                for child in verb:  # keys pressed while on hold are not simulated
-                    if child.tag in ("Say", "Play"):
-                        self._verbs[child.tag](child, doc_url)
-            else:
-                self.twilio.log(f"WARNING: <{verb.tag}> is not allowed in a waitUrl document; skipped")
+            outcome = self._hold_verb(verb, doc_url)
+            if outcome is not None:
+                return outcome
+        return None
+
+    def _hold_verb(self, verb: ET.Element, doc_url: str) -> None | str | Fetch:
+        if verb.tag in ("Say", "Play"):
+            self._verbs[verb.tag](verb, doc_url)
+        elif verb.tag == "Pause":
+            if self.wait_poll_interval is None:  # the override replaces the document's pauses
+                self._queue_sleep(number(verb.get("length"), 1.0))
+        elif verb.tag == "Leave":
+            return "leave"
+        elif verb.tag == "Hangup":
+            raise CallEnded
+        elif verb.tag == "Redirect":
+            url = urljoin(doc_url, (verb.text or "").strip())
+            return Fetch(url, verb.get("method", "POST").upper(), {}, "wait")
+        elif verb.tag == "Gather":
+            for child in verb:  # keys pressed while on hold are not simulated
+                if child.tag in ("Say", "Play"):
+                    self._verbs[child.tag](child, doc_url)
+        else:
+            self.twilio.log(f"WARNING: <{verb.tag}> is not allowed in a waitUrl document; skipped")
         return None
 
     # --- Dial -------------------------------------------------------------
