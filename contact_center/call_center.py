@@ -106,10 +106,7 @@ class CallCenter:
             call = self._require_call(session, call_sid)
             step = ivr.handle_digits(self._flow_of(call), node_id, attempt, digits, self.urls)
             if not call.is_live:
-                # A late request for a caller who is gone: nothing to route.
-                response = VoiceResponse()
-                response.hangup()
-                return response
+                return _hangup()  # a late request for a caller who is gone: nothing to route
             if not first_time:
                 # Twilio resent this step with other parameters: same answer, no new records.
                 return step.twiml

@@ -12,7 +12,9 @@ from collections.abc import Callable, Iterable
 
 import redis
 
-ANSWER_TTL_SECONDS = 24 * 3600
+#: Twilio retries within seconds to minutes; an hour keeps Redis small under
+#: the waitUrl loop (one request every few seconds per waiting caller).
+ANSWER_TTL_SECONDS = 3600
 CLAIM_TTL_SECONDS = 30
 
 
