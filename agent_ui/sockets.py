@@ -35,6 +35,9 @@ class AgentNamespace(Namespace):
         call_center = services().call_center
         call_center.router.console_opened(user.id)
         emit("state", call_center.agent_online(user.id))
+        offer = call_center.pending_offer(user.id)
+        if offer is not None:  # a reloaded page must still be able to accept
+            emit("offer", offer)
         emit("leaderboard", call_center.board()["leaderboard"])
         call_center.push_board()
 

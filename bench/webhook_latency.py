@@ -39,8 +39,8 @@ def main() -> None:
         live = call_params(sid, CallStatus="in-progress")
         requests = [
             ("incoming", "/voice/incoming", call_params(sid)),
-            ("language", "/voice/step?node=language&attempt=1", {**live, "Digits": "1"}),
-            ("menu", "/voice/step?node=menu_en&attempt=1", {**live, "Digits": "1"}),
+            ("language", "/voice/step?node=language&attempt=1&visit=0", {**live, "Digits": "1"}),
+            ("menu", "/voice/step?node=menu_en&attempt=1&visit=1", {**live, "Digits": "1"}),
             ("wait", "/voice/wait", {**live, "QueuePosition": "1", "QueueTime": "1"}),
             ("status", "/voice/status", call_params(sid, CallStatus="completed", CallDuration="20")),
         ]

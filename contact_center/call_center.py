@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -99,16 +99,19 @@ class CallCenter:
         return step.twiml
 
     def menu_input(
-        self, call_sid: str, node_id: str, attempt: int, digits: str | None
+        self, call_sid: str, node_id: str, attempt: int, visit: int | None, digits: str | None
     ) -> VoiceResponse:
-        first_time = self.once(f"step:{call_sid}:{node_id}:{attempt}")
+        """The caller answered (or not) menu ``node_id``, the ``visit``-th node of their path."""
         with self.db.session() as session:
             call = self._require_call(session, call_sid)
-            step = ivr.handle_digits(self._flow_of(call), node_id, attempt, digits, self.urls)
             if not call.is_live:
                 return _hangup()  # a late request for a caller who is gone: nothing to route
-            if not first_time:
-                # Twilio resent this step with other parameters: same answer, no new records.
+            if visit is None:  # a URL we did not render: assume the current visit
+                visit = len(call.ivr_path or []) - 1
+            # The path as it was when this menu was the caller's last node.
+            step = ivr.handle_digits(self._flow_of(call), node_id, attempt, digits, self.urls, visit + 1)
+            if not self.once(f"step:{call_sid}:{visit}:{node_id}:{attempt}"):
+                # Twilio resent this step, maybe with other parameters: same answer, no new records.
                 return step.twiml
             self._record_step(session, call, step)
         self._after_step(call_sid, step)
@@ -160,13 +163,13 @@ class CallCenter:
             return
         with self.db.session() as session:
             call = self._require_call(session, call_sid)
-            if call.answered_at is not None or call.status == "completed":
+            if call.answered_at is not None:
                 return
-            call.status = "connected"
-            call.answered_at = utcnow()
-            call.wait_seconds = _seconds_between(call.enqueued_at, call.answered_at)
-            events.record(session, "connected", call_sid=call_sid, agent_id=agent_id,
-                          wait_seconds=call.wait_seconds)
+            now = utcnow()
+            wait = _seconds_between(call.enqueued_at, now)
+            if not _transition(session, call_sid, "connected", answered_at=now, wait_seconds=wait):
+                return
+            events.record(session, "connected", call_sid=call_sid, agent_id=agent_id, wait_seconds=wait)
         self.router.mark_connected(call_sid)
         self.notifier.to_agent(agent_id, "call_connected", {"call_sid": call_sid})
         self.push_board()
@@ -190,8 +193,10 @@ class CallCenter:
         if self.router.requeue(call_sid, agent_id) is None:
             return _hangup()
         with self.db.session() as session:
+            if not _transition(session, call_sid, "queued", agent_id=None):
+                self.router.end_call(call_sid)  # the caller left meanwhile: not back in line
+                return _hangup()
             call = self._require_call(session, call_sid)
-            call.status, call.agent_id = "queued", None
             events.record(session, "agent_no_answer", call_sid=call_sid, agent_id=agent_id,
                           dial_status=dial_status)
             flow = self._flow_of(call)
@@ -253,6 +258,17 @@ class CallCenter:
             self.router.register_agent(user.id, user.display_name, user.skill_list)
         return self.agent_view(agent_id)
 
+    def pending_offer(self, agent_id: int) -> dict | None:
+        """The offer an agent holds right now, for a console that (re)connects."""
+        call_sid = self.router.agent(agent_id).get("call_sid")
+        routed = self.router.call(call_sid) if call_sid else {}
+        if routed.get("state") != "offered" or routed.get("agent") != str(agent_id):
+            return None
+        offer = Offer(call_sid, agent_id, routed["offer_id"], float(routed["offer_expires"]))
+        with self.db.session() as session:
+            call = _find_call(session, call_sid)
+            return self._offer_payload(session, call, offer) if call is not None else None
+
     def agent_view(self, agent_id: int) -> dict:
         info = self.router.agent(agent_id)
         return {
@@ -271,18 +287,26 @@ class CallCenter:
         """The agent takes the offer: bridge the live call to them."""
         self.router.accept(agent_id, call_sid, offer_id)
         with self.db.session() as session:
-            call = self._require_call(session, call_sid)
-            if not call.is_live:
-                # The caller hung up as the agent accepted; finishing the call freed the agent.
-                raise OfferNotValid("the caller hung up")
+            live = _transition(session, call_sid, "connecting", agent_id=agent_id)
             agent = session.get(User, agent_id)
-            call.status, call.agent_id = "connecting", agent_id
-            events.record(session, "accepted", call_sid=call_sid, agent_id=agent_id, offer_id=offer_id)
-            twiml = self._dial_agent_twiml(call_sid, agent)
+            if live:
+                events.record(session, "accepted", call_sid=call_sid, agent_id=agent_id, offer_id=offer_id)
+        if not live:
+            # The caller hung up as the agent accepted.
+            ended = self.router.end_call(call_sid)
+            if ended and ended.agent_id is not None:
+                self._release_agent(call_sid, ended)
+            raise OfferNotValid("the caller hung up")
+        twiml = self._dial_agent_twiml(call_sid, agent)
         self._agent_changed(agent_id, "busy", call_sid=call_sid)
         try:
             self.telephony.redirect_call(call_sid, twiml)
-        except TelephonyError:
+        except TelephonyError as exc:
+            if exc.call_gone:
+                # Twilio says the caller left and we missed the status callback:
+                # end the call here, or it would be offered again and again.
+                self._finish_call(call_sid)
+                raise OfferNotValid("the caller has already hung up") from exc
             self._undo_accept(agent_id, call_sid)
             raise
         self.push_board()
@@ -291,9 +315,8 @@ class CallCenter:
         """Twilio did not take the update. Not the agent's fault: the call goes back first."""
         if self.router.requeue(call_sid, agent_id) is not None:
             with self.db.session() as session:
-                call = self._require_call(session, call_sid)
-                if call.is_live:
-                    call.status, call.agent_id = "queued", None
+                if not _transition(session, call_sid, "queued", agent_id=None):
+                    self.router.end_call(call_sid)  # the caller left meanwhile
         # else the caller is gone, and finishing the call already freed the agent
         try:
             self.router.set_agent_state(agent_id, "available")
@@ -305,32 +328,63 @@ class CallCenter:
     def decline(self, agent_id: int, call_sid: str, offer_id: str) -> None:
         self.router.decline(agent_id, call_sid, offer_id)
         with self.db.session() as session:
-            self._set_call_status(session, call_sid, "queued")
+            _transition(session, call_sid, "queued")
             events.record(session, "offer_declined", call_sid=call_sid, agent_id=agent_id)
         self._agent_changed(agent_id, "away", reason="declined")
         self.dispatch()
 
     def finish_wrap_up(self, agent_id: int, call_sid: str, note: str) -> None:
-        in_wrap_up = self.router.agent(agent_id).get("call_sid") == call_sid
+        """Save the agent's note; if this is the call they are wrapping up, end wrap-up.
+
+        A note for an earlier call of theirs (a stale tab) is saved if it says
+        something, and ends nothing.
+        """
+        current = self.router.agent(agent_id).get("call_sid") == call_sid
+        note = note.strip()
         with self.db.session() as session:
             call = self._require_call(session, call_sid)
-            if call.agent_id != agent_id and not in_wrap_up:
+            if call.agent_id != agent_id and not current:
                 raise OfferNotValid("this call was not yours")
-            if call.agent_id == agent_id:
-                call.note = note.strip() or None
-            events.record(session, "wrap_up_ended", call_sid=call_sid, agent_id=agent_id)
+            if call.agent_id == agent_id and (note or current):
+                call.note = note or None
+            if current:
+                events.record(session, "wrap_up_ended", call_sid=call_sid, agent_id=agent_id)
+        if not current:
+            return
         self.router.set_agent_state(agent_id, "available", ending_wrap_up=True)
         self._agent_changed(agent_id, "available")
         self.dispatch()
 
     # -- the clock -------------------------------------------------------------
 
+    def restore_routing(self) -> int:
+        """Put back in line every live queued call that Redis lost (a restart).
+
+        Redis may keep nothing on disk; the database knows who is waiting.
+        Returns how many calls were put back.
+        """
+        with self.db.session() as session:
+            waiting = session.scalars(
+                select(Call).where(Call.status.in_(("queued", "offered")), Call.queue.is_not(None))
+            ).all()
+            lost = [
+                call for call in waiting
+                if self.router.enqueue(call.call_sid, call.queue, call.skills.split(), call.priority,
+                                       enqueued_at=_epoch(call.enqueued_at))
+            ]
+            for call in lost:
+                if not _transition(session, call.call_sid, "queued"):
+                    self.router.end_call(call.call_sid)
+        if lost:
+            self.dispatch() or self.push_board()
+        return len(lost)
+
     def tick(self) -> None:
         """Take back lapsed offers and hand out calls; safe in every process."""
         lapses = self.router.expire_offers()
         for lapse in lapses:
             with self.db.session() as session:
-                self._set_call_status(session, lapse.call_sid, "queued")
+                _transition(session, lapse.call_sid, "queued")
                 events.record(session, "offer_timed_out", call_sid=lapse.call_sid,
                               agent_id=lapse.agent_id, offer_id=lapse.offer_id)
             self.notifier.to_agent(lapse.agent_id, "offer_withdrawn",
@@ -344,12 +398,11 @@ class CallCenter:
         offers = self.router.dispatch()
         for offer in list(offers):
             with self.db.session() as session:
-                call = _find_call(session, offer.call_sid)
-                if call is None or not call.is_live:
+                if not _transition(session, offer.call_sid, "offered"):
                     offers.remove(offer)
-                    self.router.end_call(offer.call_sid)  # frees the agent it was offered to
+                    self.router.end_call(offer.call_sid)  # the caller left: frees the agent
                     continue
-                call.status = "offered"
+                call = self._require_call(session, offer.call_sid)
                 events.record(session, "offered", call_sid=offer.call_sid,
                               agent_id=offer.agent_id, offer_id=offer.offer_id)
                 payload = self._offer_payload(session, call, offer)
@@ -386,31 +439,33 @@ class CallCenter:
             raise UnknownCall(f"no call {call_sid}")
         return call
 
-    def _set_call_status(self, session: Session, call_sid: str, status: str) -> None:
-        call = _find_call(session, call_sid)
-        if call is not None and call.is_live:
-            call.status = status
-
     def _record_step(self, session: Session, call: Call, step: ivr.Step) -> None:
         if step.entered:
             call.ivr_path = [*(call.ivr_path or []), *step.entered]
         for node_id in step.entered:
             events.record(session, "ivr_node_entered", call_sid=call.call_sid, node=node_id)
         if step.enqueue and call.status == "ivr":
-            call.status = "queued"
-            call.queue = step.enqueue.queue
-            call.skills = " ".join(step.enqueue.skills)
-            call.enqueued_at = utcnow()
-            events.record(session, "enqueued", call_sid=call.call_sid, queue=call.queue,
-                          skills=list(step.enqueue.skills), priority=step.enqueue.priority)
+            spec = step.enqueue
+            if _transition(session, call.call_sid, "queued", queue=spec.queue, skills=" ".join(spec.skills),
+                           priority=spec.priority, enqueued_at=utcnow()):
+                events.record(session, "enqueued", call_sid=call.call_sid, queue=spec.queue,
+                              skills=list(spec.skills), priority=spec.priority)
 
     def _after_step(self, call_sid: str, step: ivr.Step) -> None:
         """Routing changes happen after the database has the call."""
         if step.enqueue and self.router.enqueue(
             call_sid, step.enqueue.queue, step.enqueue.skills, step.enqueue.priority
         ):
+            if not self._is_live(call_sid):
+                # The caller hung up between our commit and the enqueue.
+                self.router.end_call(call_sid)
+                return
             if not self.dispatch():
                 self.push_board()
+
+    def _is_live(self, call_sid: str) -> bool:
+        with self.db.session() as session:
+            return session.scalar(select(Call.status).where(Call.call_sid == call_sid)) not in (None, "completed")
 
     def _finish_call(self, call_sid: str, call_duration: float | None = None) -> None:
         """The caller is gone. Safe to call more than once."""
@@ -502,6 +557,21 @@ class CallCenter:
         }
 
 
+def _transition(session: Session, call_sid: str, status: str, **values: object) -> bool:
+    """Move a live call to ``status`` in one conditional UPDATE; False if it has ended.
+
+    Reading the row, changing it and writing it back could bring back a call
+    whose caller hung up in between: ``completed`` is final.
+    """
+    result = session.execute(
+        update(Call)
+        .where(Call.call_sid == call_sid, Call.status != "completed")
+        .values(status=status, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
 def _hangup() -> VoiceResponse:
     response = VoiceResponse()
     response.hangup()
@@ -516,6 +586,10 @@ def _seconds_between(start: datetime | None, end: datetime | None) -> float | No
     if start is None or end is None:
         return None
     return round((end - start).total_seconds(), 3)
+
+
+def _epoch(moment: datetime | None) -> float | None:
+    return None if moment is None else moment.replace(tzinfo=UTC).timestamp()
 
 
 def _float(value: str | None) -> float | None:

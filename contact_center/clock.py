@@ -14,13 +14,23 @@ from contact_center.call_center import CallCenter
 log = logging.getLogger(__name__)
 
 
+#: Ticks between checks that Redis still holds every waiting call.
+RESTORE_EVERY = 30
+
+
 def run_clock(call_center: CallCenter, interval: float, stop: threading.Event) -> None:
+    ticks = 0
     while not stop.wait(interval):
         try:
+            if ticks % RESTORE_EVERY == 0:
+                restored = call_center.restore_routing()
+                if restored:
+                    log.warning("put %d waiting calls back in line after Redis lost them", restored)
             call_center.tick()
         except Exception:
             # One bad tick (Redis restarting, say) must not stop the clock.
             log.exception("routing clock tick failed")
+        ticks += 1
 
 
 def main() -> None:

@@ -27,4 +27,12 @@ class AgentStateError(ContactCenterError):
 
 
 class TelephonyError(ContactCenterError):
-    """Twilio's REST API refused or could not be reached."""
+    """Twilio's REST API refused or could not be reached.
+
+    ``call_gone`` says Twilio knows the call is over (or never heard of it), so
+    retrying is pointless: the caller has left.
+    """
+
+    def __init__(self, message: str, call_gone: bool = False) -> None:
+        super().__init__(message)
+        self.call_gone = call_gone

@@ -20,7 +20,7 @@ MAX_CHAINED_NODES = 50
 class StepUrls(Protocol):
     """Absolute URLs the TwiML points Twilio at."""
 
-    def step(self, node_id: str, attempt: int) -> str: ...
+    def step(self, node_id: str, attempt: int, visit: int) -> str: ...
     def wait(self) -> str: ...
     def queue_result(self) -> str: ...
     def survey(self) -> str: ...
@@ -39,6 +39,8 @@ class Step:
     """What one webhook answers, and what it did to the call."""
 
     twiml: VoiceResponse = field(default_factory=VoiceResponse)
+    #: How long the caller's IVR path was before this step.
+    path_length: int = 0
     entered: list[str] = field(default_factory=list)
     enqueue: EnqueueSpec | None = None
     hung_up: bool = False
@@ -68,9 +70,14 @@ def enter(
     *,
     attempt: int = 1,
     preface: Sequence[tuple[str, str]] = (),
+    path_length: int = 0,
 ) -> Step:
-    """Render from ``node_id`` on, until a node waits for input or ends the IVR."""
-    step = Step()
+    """Render from ``node_id`` on, until a node waits for input or ends the IVR.
+
+    ``path_length`` is how many nodes the caller has entered so far; it makes
+    each visit to a menu a distinct step, so a retry can be told from a revisit.
+    """
+    step = Step(path_length=path_length)
     _say(step.twiml, preface)
     for _ in range(MAX_CHAINED_NODES):
         node = flow.node(node_id)
@@ -90,7 +97,9 @@ def _render_say(flow: Flow, node: Node, step: Step, urls: StepUrls, attempt: int
 
 
 def _render_menu(flow: Flow, node: Node, step: Step, urls: StepUrls, attempt: int) -> None:
-    action = urls.step(node.id, attempt)
+    # The menu's own place in the caller's path: new on each visit, kept on reprompts.
+    visit = step.path_length + len(step.entered) - 1
+    action = urls.step(node.id, attempt, visit)
     gather = Gather(
         input="dtmf",
         num_digits=1,
@@ -140,22 +149,22 @@ RENDERERS = {
 
 
 def handle_digits(
-    flow: Flow, node_id: str, attempt: int, digits: str | None, urls: StepUrls
+    flow: Flow, node_id: str, attempt: int, digits: str | None, urls: StepUrls, path_length: int = 0
 ) -> Step:
     """The caller pressed ``digits`` (or nothing) at menu ``node_id``."""
     node = flow.node(node_id)
     if node.type != "menu":
         # A stale or hand-made URL: start the node over rather than fail the call.
-        return enter(flow, node_id, urls)
+        return enter(flow, node_id, urls, path_length=path_length)
     options = {str(k): v for k, v in node.get("options").items()}
     if digits and digits in options:
-        return enter(flow, options[digits], urls)
+        return enter(flow, options[digits], urls, path_length=path_length)
     language = flow.language_of(node)
     key = "invalid_prompt" if digits else "no_input_prompt"
     preface = speech_parts(node.get(key), language) if node.get(key) else []
     if attempt >= node.get("attempts", 3):
-        return enter(flow, node.get("fallback"), urls, preface=preface)
-    return enter(flow, node_id, urls, attempt=attempt + 1, preface=preface)
+        return enter(flow, node.get("fallback"), urls, preface=preface, path_length=path_length)
+    return enter(flow, node_id, urls, attempt=attempt + 1, preface=preface, path_length=path_length)
 
 
 def hold_twiml(

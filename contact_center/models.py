@@ -80,6 +80,7 @@ class Call(Base):
     outcome: Mapped[str | None] = mapped_column(String(16))
     queue: Mapped[str | None] = mapped_column(String(64))
     skills: Mapped[str] = mapped_column(String(256), default="")
+    priority: Mapped[int] = mapped_column(default=0)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     enqueued_at: Mapped[datetime | None]

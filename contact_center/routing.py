@@ -76,6 +76,18 @@ end
 return out
 """
 
+_ENQUEUE = """
+local p, sid, queue, skills, priority, score, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local c = p..':call:'..sid
+if redis.call('EXISTS', c) == 1 then return 0 end
+redis.call('HSET', c, 'state', 'waiting', 'queue', queue, 'skills', skills, 'priority', priority,
+           'score', score, 'enqueued_at', now)
+redis.call('ZADD', p..':waiting', score, sid)
+redis.call('ZADD', p..':queue:'..queue, now, sid)
+redis.call('SADD', p..':queues', queue)
+return 1
+"""
+
 # Put an offered call back in line; the agent goes to ARGV[4] (missed, away).
 _WITHDRAW_OFFER = """
 local p, sid, now, agent_state = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
@@ -209,6 +221,7 @@ class Router:
         self.offer_timeout = offer_timeout
         self.prefix = prefix
         self.clock = clock
+        self._enqueue = connection.register_script(_ENQUEUE)
         self._dispatch = connection.register_script(_DISPATCH)
         self._withdraw = connection.register_script(_WITHDRAW_OFFER)
         self._accept = connection.register_script(_ACCEPT)
@@ -255,27 +268,18 @@ class Router:
     # -- calls ----------------------------------------------------------------
 
     def enqueue(
-        self, call_sid: str, queue: str, skills: Iterable[str], priority: int = 0
+        self, call_sid: str, queue: str, skills: Iterable[str], priority: int = 0,
+        enqueued_at: float | None = None,
     ) -> bool:
-        """Put a call in line; ``False`` if it is already there (a retry)."""
-        now = self.clock()
+        """Put a call in line; ``False`` if it is already there (a retry).
+
+        ``enqueued_at`` keeps a restored call's place in line.
+        """
+        now = self.clock() if enqueued_at is None else enqueued_at
         score = now - priority * PRIORITY_WEIGHT
-        key = self._key("call", call_sid)
-        if not self.redis.hsetnx(key, "state", "waiting"):
-            return False
-        with self.redis.pipeline() as pipe:
-            pipe.hset(key, mapping={
-                "queue": queue,
-                "skills": " ".join(skills),
-                "priority": priority,
-                "score": repr(score),
-                "enqueued_at": repr(now),
-            })
-            pipe.zadd(self._key("waiting"), {call_sid: score})
-            pipe.zadd(self._key("queue", queue), {call_sid: now})
-            pipe.sadd(self._key("queues"), queue)
-            pipe.execute()
-        return True
+        added = self._enqueue(args=[self.prefix, call_sid, queue, " ".join(skills), priority,
+                                    repr(score), repr(now)])
+        return bool(added)
 
     def call(self, call_sid: str) -> dict[str, str]:
         return _decode(self.redis.hgetall(self._key("call", call_sid)))

@@ -20,6 +20,10 @@ from contact_center.exceptions import TelephonyError
 TWILIO_API = re.compile(r"^https://api(\.[a-z0-9-]+)*\.twilio\.com(?=/|$)")
 
 
+#: 20404: no such call; 21220: "Call is not in-progress. Cannot redirect."
+CALL_GONE_CODES = frozenset({20404, 21220})
+
+
 class RedirectingHttpClient(TwilioHttpClient):
     """Sends the twilio client's requests to ``base_url`` instead of Twilio.
 
@@ -68,6 +72,7 @@ class Telephony:
         try:
             self.client.calls(call_sid).update(twiml=str(twiml))
         except TwilioRestException as exc:
-            raise TelephonyError(f"Twilio refused to update {call_sid}: {exc.msg}") from exc
+            gone = exc.status == 404 or exc.code in CALL_GONE_CODES
+            raise TelephonyError(f"Twilio refused to update {call_sid}: {exc.msg}", call_gone=gone) from exc
         except (TwilioException, OSError) as exc:
             raise TelephonyError(f"Twilio could not be reached: {exc}") from exc

@@ -12,8 +12,8 @@ class WebhookUrls:
     def _url(self, path: str, **query: object) -> str:
         return f"{self.base}{path}" + (f"?{urlencode(query)}" if query else "")
 
-    def step(self, node_id: str, attempt: int) -> str:
-        return self._url("/voice/step", node=node_id, attempt=attempt)
+    def step(self, node_id: str, attempt: int, visit: int) -> str:
+        return self._url("/voice/step", node=node_id, attempt=attempt, visit=visit)
 
     def wait(self) -> str:
         return self._url("/voice/wait")

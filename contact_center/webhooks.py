@@ -133,6 +133,7 @@ def step() -> VoiceResponse:
         request.form["CallSid"],
         request.args.get("node", ""),
         _int_arg("attempt", 1),
+        _int_arg("visit"),
         request.form.get("Digits") or None,
     )
 

@@ -35,8 +35,8 @@ def _named(events, name):
 def _enqueue_billing(twilio, call_sid: str) -> None:
     twilio.post("/voice/incoming", call_params(call_sid))
     live = call_params(call_sid, CallStatus="in-progress")
-    twilio.post("/voice/step?node=language&attempt=1", {**live, "Digits": "1"})
-    twilio.post("/voice/step?node=menu_en&attempt=1", {**live, "Digits": "1"})
+    twilio.post("/voice/step?node=language&attempt=1&visit=0", {**live, "Digits": "1"})
+    twilio.post("/voice/step?node=menu_en&attempt=1&visit=1", {**live, "Digits": "1"})
 
 
 def test_socket_without_login_is_refused(app):

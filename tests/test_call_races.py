@@ -66,8 +66,8 @@ def _kinds(services, sid) -> list[str]:
 def _to_billing(twilio, sid):
     twilio.post("/voice/incoming", call_params(sid))
     live = call_params(sid, CallStatus="in-progress")
-    twilio.post("/voice/step?node=language&attempt=1", {**live, "Digits": "1"})
-    twilio.post("/voice/step?node=menu_en&attempt=1", {**live, "Digits": "1"})
+    twilio.post("/voice/step?node=language&attempt=1&visit=0", {**live, "Digits": "1"})
+    twilio.post("/voice/step?node=menu_en&attempt=1&visit=1", {**live, "Digits": "1"})
 
 
 def _available(services, agent_id):
@@ -85,11 +85,11 @@ def test_late_menu_step_after_caller_hung_up_does_not_enqueue_a_ghost_call(
     sid = "CAghost"
     twilio.post("/voice/incoming", call_params(sid))
     live = call_params(sid, CallStatus="in-progress")
-    twilio.post("/voice/step?node=language&attempt=1", {**live, "Digits": "1"})
+    twilio.post("/voice/step?node=language&attempt=1&visit=0", {**live, "Digits": "1"})
     twilio.post("/voice/status", call_params(sid, CallStatus="completed", CallDuration="6"))
     assert _call(services, sid).status == "completed"
 
-    twilio.post("/voice/step?node=menu_en&attempt=1", {**live, "Digits": "1", "msg": "Gather End"})
+    twilio.post("/voice/step?node=menu_en&attempt=1&visit=1", {**live, "Digits": "1", "msg": "Gather End"})
 
     assert services.router.call(sid) == {}, "a call whose caller hung up is waiting in Redis"
     _available(services, agents["alice"])
@@ -216,7 +216,7 @@ def test_menu_step_resent_with_other_parameters_records_the_path_once(twilio, se
     _to_billing(twilio, "CAresend")
     events_before = _kinds(services, "CAresend")
     resent = call_params("CAresend", CallStatus="in-progress", Digits="1", msg="Gather End")
-    twilio.post("/voice/step?node=menu_en&attempt=1", resent)
+    twilio.post("/voice/step?node=menu_en&attempt=1&visit=1", resent)
 
     assert _call(services, "CAresend").ivr_path == ["language", "menu_en", "billing_en"]
     assert _kinds(services, "CAresend") == events_before

@@ -27,8 +27,8 @@ def users(services):
 def _to_billing(twilio, sid, caller):
     twilio.post("/voice/incoming", call_params(sid, caller=caller))
     live = call_params(sid, caller=caller, CallStatus="in-progress")
-    twilio.post("/voice/step?node=language&attempt=1", {**live, "Digits": "1"})
-    twilio.post("/voice/step?node=menu_en&attempt=1", {**live, "Digits": "1"})
+    twilio.post("/voice/step?node=language&attempt=1&visit=0", {**live, "Digits": "1"})
+    twilio.post("/voice/step?node=menu_en&attempt=1&visit=1", {**live, "Digits": "1"})
 
 
 # -- the screen pop ------------------------------------------------------------------

@@ -20,8 +20,11 @@ class Urls:
 
     base = "https://cc.test/voice"
 
-    def step(self, node_id: str, attempt: int) -> str:
-        return f"{self.base}/step?node={node_id}&attempt={attempt}"
+    def step(self, node_id: str, attempt: int, visit: int) -> str:
+        return f"{self.base}/step?node={node_id}&attempt={attempt}&visit={visit}"
+
+    def survey(self) -> str:
+        return f"{self.base}/survey"
 
     def wait(self) -> str:
         return f"{self.base}/wait"
@@ -49,8 +52,11 @@ def says(element: ET.Element) -> list[tuple[str, str]]:
     return [(say.text, say.get("language")) for say in element.findall("Say")]
 
 
-def step_query(url: str) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+def step_query(url: str, with_visit: bool = False) -> dict[str, str]:
+    query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+    if not with_visit:
+        query.pop("visit")
+    return query
 
 
 def gather_of(root: ET.Element) -> ET.Element:
@@ -242,3 +248,14 @@ def test_russian_hold_has_no_english_position_sentence(support):
         ("Пожалуйста, оставайтесь на линии, специалист по оплате скоро ответит.", "ru-RU")
     ]
     assert root[-1].tag == "Pause"
+
+
+def test_each_visit_to_a_menu_gets_its_own_step_url(support, urls):
+    def action(step) -> dict[str, str]:
+        return step_query(gather_of(xml(step.twiml)).get("action"), with_visit=True)
+
+    first = action(enter(support, "language", urls))
+    again = action(enter(support, "language", urls, path_length=3))
+    reprompt = action(handle_digits(support, "language", 1, None, urls, 4))
+    assert (first["visit"], again["visit"]) == ("0", "3")
+    assert (reprompt["visit"], reprompt["attempt"]) == ("3", "2")  # a reprompt is the same visit

@@ -50,8 +50,8 @@ def test_survey_time_after_the_agent_hung_up_is_not_talk_time(services, twilio, 
     sid = "CAgrab"
     twilio.post("/voice/incoming", call_params(sid))
     live = call_params(sid, CallStatus="in-progress")
-    twilio.post("/voice/step?node=language&attempt=1", {**live, "Digits": "1"})
-    twilio.post("/voice/step?node=menu_en&attempt=1", {**live, "Digits": "1"})
+    twilio.post("/voice/step?node=language&attempt=1&visit=0", {**live, "Digits": "1"})
+    twilio.post("/voice/step?node=menu_en&attempt=1&visit=1", {**live, "Digits": "1"})
     services.call_center.accept(alice, sid, offers[0]["offer_id"])
     leg = f"/voice/agent-leg?call={sid}&agent={alice}"
     twilio.post(leg, {"CallSid": "CAleg", "ParentCallSid": sid, "CallStatus": "in-progress"})

@@ -42,8 +42,8 @@ def test_a_call_is_recorded_on_postgresql(pg_config):
     twilio = TwilioSigner(app.test_client(), pg_config)
     twilio.post("/voice/incoming", call_params("CApg"))
     live = call_params("CApg", CallStatus="in-progress")
-    twilio.post("/voice/step?node=language&attempt=1", {**live, "Digits": "2"})
-    twilio.post("/voice/step?node=menu_ru&attempt=1", {**live, "Digits": "2"})
+    twilio.post("/voice/step?node=language&attempt=1&visit=0", {**live, "Digits": "2"})
+    twilio.post("/voice/step?node=menu_ru&attempt=1&visit=1", {**live, "Digits": "2"})
     twilio.post("/voice/status", call_params("CApg", CallStatus="completed", CallDuration="9"))
     with services.db.session() as session:
         call = session.scalar(select(Call).where(Call.call_sid == "CApg"))

@@ -29,13 +29,13 @@ def _call(services, call_sid: str) -> Call:
 def _walk_to_billing(twilio: TwilioSigner, call_sid: str) -> None:
     twilio.post("/voice/incoming", call_params(call_sid))
     live = call_params(call_sid, CallStatus="in-progress")
-    twilio.post("/voice/step?node=language&attempt=1", {**live, "Digits": "1"})
-    twilio.post("/voice/step?node=menu_en&attempt=1", {**live, "Digits": "1"})
+    twilio.post("/voice/step?node=language&attempt=1&visit=0", {**live, "Digits": "1"})
+    twilio.post("/voice/step?node=menu_en&attempt=1&visit=1", {**live, "Digits": "1"})
 
 
 @pytest.mark.parametrize(
     "path",
-    ["/voice/incoming", "/voice/step?node=language&attempt=1", "/voice/wait",
+    ["/voice/incoming", "/voice/step?node=language&attempt=1&visit=0", "/voice/wait",
      "/voice/queue-result", "/voice/status", "/voice/dial-result?agent=1",
      "/voice/agent-leg?call=CA1&agent=1", "/voice/fallback"],
 )
@@ -78,7 +78,7 @@ def test_replayed_menu_choice_enqueues_once(twilio, services):
     _walk_to_billing(twilio, "CAonce")
     counts = _counts(services)
     live = call_params("CAonce", CallStatus="in-progress", Digits="1")
-    again = twilio.post("/voice/step?node=menu_en&attempt=1", live)
+    again = twilio.post("/voice/step?node=menu_en&attempt=1&visit=1", live)
     assert ET.fromstring(again.data).find("Enqueue").text == "billing"
     assert _counts(services) == counts
     queues = services.router.snapshot()["queues"]
@@ -110,7 +110,7 @@ def test_internal_fault_answers_graceful_twiml_not_an_error(twilio, services):
     with services.db.engine.begin() as conn:  # the database loses its calls table
         conn.execute(text("DROP TABLE calls"))
     response = twilio.post(
-        "/voice/step?node=language&attempt=1", call_params("CAfault", CallStatus="in-progress", Digits="1")
+        "/voice/step?node=language&attempt=1&visit=0", call_params("CAfault", CallStatus="in-progress", Digits="1")
     )
     assert response.status_code == 200
     document = ET.fromstring(response.data)
@@ -146,8 +146,8 @@ def test_live_call_keeps_its_flow_version_after_a_redeploy(config, tmp_path):
         if sid == "CAnew":
             twilio.post("/voice/incoming", call_params(sid))
         live = call_params(sid, CallStatus="in-progress")
-        twilio.post("/voice/step?node=language&attempt=1", {**live, "Digits": "1"})
-        twilio.post("/voice/step?node=menu_en&attempt=1", {**live, "Digits": "1"})
+        twilio.post("/voice/step?node=language&attempt=1&visit=0", {**live, "Digits": "1"})
+        twilio.post("/voice/step?node=menu_en&attempt=1&visit=1", {**live, "Digits": "1"})
 
     services = after.extensions["contact_center"]
     old, new = _call(services, "CAold"), _call(services, "CAnew")
