@@ -1,0 +1,72 @@
+"""Recovering from what goes wrong outside our code: Redis restarts, lost callbacks."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app import create_app
+from contact_center.demo import seed_demo_users
+from contact_center.exceptions import OfferNotValid
+from contact_center.models import Call, User
+from tests.conftest import CLAIM_KEY, TwilioSigner, call_params
+
+
+def _to_billing(twilio, sid: str) -> None:
+    twilio.post("/voice/incoming", call_params(sid))
+    live = call_params(sid, CallStatus="in-progress")
+    twilio.post("/voice/step?node=language&attempt=1&visit=0", {**live, "Digits": "1"})
+    twilio.post("/voice/step?node=menu_en&attempt=1&visit=1", {**live, "Digits": "1"})
+
+
+def _agent(services, username: str) -> int:
+    seed_demo_users(services.db)
+    with services.db.session() as session:
+        agent_id = session.scalar(select(User.id).where(User.username == username))
+    services.call_center.agent_online(agent_id)
+    return agent_id
+
+
+def test_waiting_calls_survive_a_redis_restart(services, twilio, redis_conn):
+    _to_billing(twilio, "CAkept")
+    enqueued_at = float(services.router.call("CAkept")["enqueued_at"])
+    claim = redis_conn.get(CLAIM_KEY)
+    redis_conn.flushdb()  # Redis restarted with nothing on disk
+    redis_conn.set(CLAIM_KEY, claim)
+    assert services.router.call("CAkept") == {}
+
+    assert services.call_center.restore_routing() == 1
+    assert services.call_center.restore_routing() == 0  # already back: nothing twice
+    routed = services.router.call("CAkept")
+    assert routed["state"] == "waiting" and routed["queue"] == "billing"
+    assert float(routed["enqueued_at"]) == pytest.approx(enqueued_at, abs=1)  # keeps its place
+    alice = _agent(services, "alice")
+    services.call_center.set_agent_state(alice, "available")
+    assert services.router.call("CAkept")["agent"] == str(alice)
+
+
+def test_a_call_twilio_says_is_over_is_ended_not_offered_again(config, virtual_twilio):
+    # The fake REST API knows no call placed outside the simulator: it answers 404 (20404),
+    # as Twilio does for a call that is gone. Our status callback for it was lost.
+    app = create_app(config.with_overrides(twilio_api_base_url=virtual_twilio.api_base_url))
+    services = app.extensions["contact_center"]
+    twilio = TwilioSigner(app.test_client(), config)
+    offers: list[dict] = []
+    emit = services.call_center.notifier._emit
+    services.call_center.notifier._emit = lambda event, payload, **kw: (
+        offers.append(payload) if event == "offer" else None, emit(event, payload, **kw))
+    alice = _agent(services, "alice")
+    services.call_center.set_agent_state(alice, "available")
+    _to_billing(twilio, "CAghost")
+    [offer] = offers
+
+    with pytest.raises(OfferNotValid, match="already hung up"):
+        services.call_center.accept(alice, "CAghost", offer["offer_id"])
+
+    with services.db.session() as session:
+        call = session.scalar(select(Call).where(Call.call_sid == "CAghost"))
+    assert (call.status, call.outcome) == ("completed", "abandoned")
+    assert services.router.call("CAghost") == {}
+    assert services.router.agent(alice)["state"] == "available"
+    assert len(offers) == 1  # never offered again
+    services.db.engine.dispose()
