@@ -549,6 +549,7 @@ class CallCenter:
             "call_sid": call.call_sid,
             "offer_id": offer.offer_id,
             "expires_at": offer.expires_at,
+            "now": self.router.clock(),
             "queue": call.queue,
             "skills": call.skills.split(),
             "ivr_path": list(call.ivr_path or []),

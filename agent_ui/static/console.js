@@ -105,7 +105,11 @@
     $('finish-wrap-up').disabled = false;
   }
 
+  // Server clock minus browser clock: countdowns run on the server's time.
+  let skew = 0;
+
   function showOffer(o) {
+    if (typeof o.now === 'number') skew = o.now - CC.nowSeconds();
     resetCall();
     offer = o;
     callSid = o.call_sid;
@@ -172,7 +176,7 @@
 
   // One timer drives every clock on the page.
   function tick() {
-    const now = CC.nowSeconds();
+    const now = CC.nowSeconds() + skew;
     $('agent-state-since').textContent =
       agentState && agentState.since ? 'for ' + CC.mmss(now - agentState.since) : '';
     if (offer && phase === 'offered') {
