@@ -7,19 +7,20 @@ browsers. It knows nothing of Flask, requests or sockets.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
-from contact_center import customers, events, ivr
+from contact_center import customers, events, ivr, metrics
 from contact_center.db import Database
 from contact_center.exceptions import AgentStateError, OfferNotValid, TelephonyError, UnknownCall
 from contact_center.flow_registry import FlowRegistry
-from contact_center.models import Call, User, utcnow
+from contact_center.models import Call, Event, User, utcnow
 from contact_center.notifier import Notifier
 from contact_center.routing import EndedCall, Offer, Router
 from contact_center.telephony import Telephony
@@ -30,6 +31,9 @@ TERMINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canc
 #: Twilio leg statuses that mean the agent never picked up.
 AGENT_LEG_FAILED = frozenset({"busy", "failed", "no-answer", "canceled"})
 
+#: Folded metrics are reused while no metric event is added, this long at most.
+METRICS_MAX_AGE_SECONDS = 30.0
+
 APOLOGY = "We are sorry, we cannot take your call right now. Please call again later. Goodbye."
 
 
@@ -38,6 +42,8 @@ class Settings:
     default_flow: str
     dial_timeout_seconds: int
     hold_pause_seconds: int
+    service_level_seconds: float = 20.0
+    metrics_window_hours: float = 24.0
 
 
 class CallCenter:
@@ -66,6 +72,8 @@ class CallCenter:
         self.enqueue_job = enqueue_job
         #: ``once(key)`` is True the first time a key is seen, in every process.
         self.once = once
+        self._metrics_cache: tuple[int | None, float, dict] | None = None
+        self._last_pushed_queues: list | None = None
 
     # -- the caller's side: Twilio webhooks ------------------------------------
 
@@ -416,12 +424,45 @@ class CallCenter:
 
     def board(self) -> dict:
         snapshot = self.router.snapshot(self.flows.queue_names())
+        stats = self._metrics()
+        for queue in snapshot["queues"]:
+            queue.update(stats.get(queue["name"]) or metrics.QueueMetrics(queue["name"]).as_dict())
+        snapshot["service_level_seconds"] = self.settings.service_level_seconds
+        snapshot["metrics_window_hours"] = self.settings.metrics_window_hours
         with self.db.session() as session:
             snapshot["leaderboard"] = self.leaderboard.top(session)
         return snapshot
 
+    def queue_metrics(self) -> dict[str, dict]:
+        """Per-queue metrics over the window, from the event log."""
+        start = utcnow() - timedelta(hours=self.settings.metrics_window_hours)
+        with self.db.session() as session:
+            rows = events.since(session, start, metrics.METRIC_EVENTS)
+        stats = metrics.queue_metrics(rows, self.settings.service_level_seconds)
+        return {name: queue.as_dict() for name, queue in stats.items()}
+
+    def _metrics(self) -> dict[str, dict]:
+        # Boards are pushed on every state change: fold the log again only
+        # when a metric event was added, or the window has moved on a while.
+        with self.db.session() as session:
+            newest = session.scalar(select(func.max(Event.id)).where(Event.kind.in_(metrics.METRIC_EVENTS)))
+        now = time.monotonic()
+        cached = self._metrics_cache
+        if cached is None or cached[0] != newest or now - cached[1] >= METRICS_MAX_AGE_SECONDS:
+            self._metrics_cache = cached = (newest, now, self.queue_metrics())
+        return cached[2]
+
+    def push_metrics_if_changed(self) -> None:
+        """Metrics also move with no event (calls age out of the window): push when they do."""
+        self._metrics_cache = None
+        board = self.board()
+        if board["queues"] != self._last_pushed_queues:
+            self.notifier.to_supervisors("board", board)
+
     def push_board(self) -> None:
-        self.notifier.to_supervisors("board", self.board())
+        board = self.board()
+        self._last_pushed_queues = board["queues"]
+        self.notifier.to_supervisors("board", board)
 
     def push_leaderboard(self) -> None:
         board = self.board()

@@ -16,6 +16,8 @@ log = logging.getLogger(__name__)
 
 #: Ticks between checks that Redis still holds every waiting call.
 RESTORE_EVERY = 30
+#: Ticks between pushes of queue metrics that changed without an event.
+METRICS_EVERY = 5
 
 
 def run_clock(call_center: CallCenter, interval: float, stop: threading.Event) -> None:
@@ -27,6 +29,8 @@ def run_clock(call_center: CallCenter, interval: float, stop: threading.Event) -
                 if restored:
                     log.warning("put %d waiting calls back in line after Redis lost them", restored)
             call_center.tick()
+            if ticks % METRICS_EVERY == 0:
+                call_center.push_metrics_if_changed()
         except Exception:
             # One bad tick (Redis restarting, say) must not stop the clock.
             log.exception("routing clock tick failed")

@@ -53,6 +53,10 @@ class Config:
     offer_timeout_seconds: float = 20.0
     dial_timeout_seconds: int = 20
     hold_pause_seconds: int = 10
+    #: A call answered within this wait counts toward the service level.
+    service_level_seconds: float = 20.0
+    #: Board metrics cover the events of this many past hours.
+    metrics_window_hours: float = 24.0
     #: Socket.IO emits go through this Redis so that workers and several web
     #: processes reach every browser. ``None``: emit in-process only.
     socketio_message_queue: str | None = None
@@ -105,6 +109,8 @@ class Config:
             default_flow=env.get("DEFAULT_FLOW", "support"),
             offer_timeout_seconds=float(env.get("OFFER_TIMEOUT_SECONDS", "20")),
             dial_timeout_seconds=int(env.get("DIAL_TIMEOUT_SECONDS", "20")),
+            service_level_seconds=float(env.get("SERVICE_LEVEL_SECONDS", "20")),
+            metrics_window_hours=float(env.get("METRICS_WINDOW_HOURS", "24")),
             socketio_message_queue=env.get("SOCKETIO_MESSAGE_QUEUE") or redis_url,
             embedded_workers=_bool(env.get("EMBEDDED_WORKERS"), redis_url is None),
             seed_demo_data=_bool(env.get("SEED_DEMO_DATA"), redis_url is None),

@@ -5,6 +5,8 @@ Rows are only ever appended. Metrics and points are computed from them.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -48,3 +50,9 @@ def record(
 
 def for_call(session: Session, call_sid: str) -> list[Event]:
     return list(session.scalars(select(Event).where(Event.call_sid == call_sid).order_by(Event.id)))
+
+
+def since(session: Session, moment: datetime, kinds: tuple[str, ...]) -> list[Event]:
+    """Events of ``kinds`` from ``moment`` on, oldest first."""
+    query = select(Event).where(Event.at >= moment, Event.kind.in_(kinds)).order_by(Event.at, Event.id)
+    return list(session.scalars(query))

@@ -100,6 +100,8 @@ def build_services(config: Config, emit: Emit) -> Services:
             default_flow=config.default_flow,
             dial_timeout_seconds=config.dial_timeout_seconds,
             hold_pause_seconds=config.hold_pause_seconds,
+            service_level_seconds=config.service_level_seconds,
+            metrics_window_hours=config.metrics_window_hours,
         ),
         enqueue_job=jobs.enqueue,
         once=ReplayCache(connection).first_time,

@@ -13,6 +13,7 @@ import threading
 import time
 from datetime import timedelta
 
+import pytest
 import requests
 import socketio
 from sqlalchemy import select
@@ -80,6 +81,10 @@ def _seed_earlier_call(services) -> None:
         ))
 
 
+def _billing(board: dict) -> dict:
+    return next(q for q in board["queues"] if q["name"] == "billing")
+
+
 def _billing_waiting(board: dict) -> int | None:
     return next((q["waiting"] for q in board["queues"] if q["name"] == "billing"), None)
 
@@ -140,6 +145,11 @@ def test_caller_to_agent_end_to_end(live_server, virtual_twilio):
         agent.emit("wrap_up", {"call_sid": call.call_sid, "note": "Explained the invoice"})
         agent.wait_for("state", lambda s: s["state"] == "available")
         supervisor.wait_for("board", lambda b: _billing_waiting(b) == 0)
+        final = supervisor.wait_for("board", lambda b: _billing(b)["aht"] is not None)
+        billing = _billing(final)
+        assert (billing["offered"], billing["answered"], billing["abandoned"]) == (1, 1, 0)
+        assert billing["asa"] == pytest.approx(record.wait_seconds, abs=0.05) and billing["service_level"] == 1.0
+        assert billing["aht"] >= 60  # talk time plus the wrap-up
         counts = [_billing_waiting(b) for name, b in supervisor.seen if name == "board"]
         assert 1 in counts and counts[-1] == 0 and counts.index(1) < len(counts) - 1
         with services.db.session() as session:

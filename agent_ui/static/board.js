@@ -25,9 +25,25 @@
       if (q.oldest_enqueued_at !== null && q.oldest_enqueued_at !== undefined) {
         longest.dataset.since = String(q.oldest_enqueued_at);
       }
-      tr.append(CC.el('td', 'name', q.name), CC.el('td', 'waiting', q.waiting), longest);
+      tr.append(
+        CC.el('td', 'name', q.name), CC.el('td', 'waiting', q.waiting), longest,
+        CC.el('td', 'service-level', percent(q.service_level)),
+        CC.el('td', 'asa', seconds(q.asa)),
+        CC.el('td', 'aht', seconds(q.aht)),
+        CC.el('td', 'abandon-rate', percent(q.abandon_rate)),
+        CC.el('td', 'answered', q.answered === undefined ? '—' : q.answered),
+      );
       return tr;
     }));
+  }
+
+  // A metric with nothing to measure yet is a dash, never a made-up 0.
+  function percent(ratio) {
+    return ratio === null || ratio === undefined ? '—' : Math.round(ratio * 100) + '%';
+  }
+
+  function seconds(value) {
+    return value === null || value === undefined ? '—' : CC.mmss(value);
   }
 
   function renderAgents(agents) {
@@ -59,6 +75,8 @@
   socket.on('board', (board) => {
     if (typeof board.now === 'number') skew = board.now - CC.nowSeconds();
     renderQueues(board.queues);
+    $('metrics-note').textContent = 'Metrics over the last ' + board.metrics_window_hours +
+      ' h; service level target ' + board.service_level_seconds + ' s.';
     renderAgents(board.agents);
     CC.renderLeaderboard($('leaderboard'), board.leaderboard);
     tick();
