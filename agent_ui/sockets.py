@@ -38,6 +38,9 @@ class AgentNamespace(Namespace):
         offer = call_center.pending_offer(user.id)
         if offer is not None:  # a reloaded page must still be able to accept
             emit("offer", offer)
+        screen = call_center.screen_pop(user.id)
+        if screen is not None:  # ...and keep the caller's page during the call
+            emit("screen_pop", screen)
         emit("leaderboard", call_center.board()["leaderboard"])
         call_center.push_board()
 

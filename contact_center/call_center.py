@@ -277,6 +277,22 @@ class CallCenter:
             call = _find_call(session, call_sid)
             return self._offer_payload(session, call, offer) if call is not None else None
 
+    def screen_pop(self, agent_id: int) -> dict | None:
+        """The caller's page for an agent on a call or in wrap-up (a reloaded console)."""
+        info = self.router.agent(agent_id)
+        phase = {"busy": "connected", "wrap_up": "wrap_up"}.get(info.get("state"))
+        call_sid = info.get("call_sid")
+        if phase is None or not call_sid:
+            return None
+        with self.db.session() as session:
+            call = _find_call(session, call_sid)
+            if call is None:
+                return None
+            payload = self._offer_payload(session, call, None)
+        payload["phase"] = phase
+        payload["answered_at"] = _epoch(call.answered_at)
+        return payload
+
     def agent_view(self, agent_id: int) -> dict:
         info = self.router.agent(agent_id)
         return {
@@ -585,11 +601,11 @@ class CallCenter:
         response.append(dial)
         return response
 
-    def _offer_payload(self, session: Session, call: Call, offer: Offer) -> dict:
+    def _offer_payload(self, session: Session, call: Call, offer: Offer | None) -> dict:
         return {
             "call_sid": call.call_sid,
-            "offer_id": offer.offer_id,
-            "expires_at": offer.expires_at,
+            "offer_id": offer.offer_id if offer else None,
+            "expires_at": offer.expires_at if offer else None,
             "now": self.router.clock(),
             "queue": call.queue,
             "skills": call.skills.split(),

@@ -88,3 +88,24 @@ def test_agent_takes_a_call_while_the_board_watches(browser, live_server, virtua
     board.wait_for_selector("tr.agent-row[data-agent='Alice Archer'][data-state='available']")
     board.context.close()
     console.context.close()
+
+
+def test_reloading_the_console_mid_call_keeps_the_callers_page(browser, live_server, virtual_twilio):
+    seed_demo_users(live_server.services.db)
+    console = _log_in(browser, live_server.url, "boris", "boris-demo")
+    console.wait_for_selector("#go-available:enabled")
+    console.click("#go-available")
+    call = virtual_twilio.place_call("+15005550142", "+15005550001", digits=["2", "2"],
+                                     talk_seconds=300, wait_poll_interval=0.2, time_scale=0.05).start()
+    console.wait_for_selector("#offer:not([hidden])")
+    console.click("#accept")
+    console.wait_for_selector("#in-call:not([hidden])")
+
+    console.reload()
+    console.wait_for_selector("#in-call:not([hidden])")
+    assert console.text_content("#caller-phone") == "+15005550142"
+    assert console.text_content("#offer-ivr-path") == "language → menu_ru → technical_ru"
+    assert console.is_hidden("#offer-actions")  # no second accept
+    console.wait_for_selector("#wrap-up:not([hidden])", timeout=30_000)
+    assert call.join(20) and not call.heard_application_error
+    console.context.close()

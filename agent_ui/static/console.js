@@ -130,7 +130,7 @@
   function showInCall(sid) {
     callSid = sid;
     setPhase('connected');
-    connectedAt = CC.nowSeconds();
+    connectedAt = CC.nowSeconds() + skew;
     setOfferActions(false, false);
     $('offer-title').textContent = 'Current call';
     $('in-call-caller').textContent = callerLabel();
@@ -225,6 +225,17 @@
   socket.on('offer', (o) => {
     clearNotice();
     showOffer(o);
+  });
+
+  // A console reloaded during a call or its wrap-up gets the caller's page back.
+  socket.on('screen_pop', (p) => {
+    showOffer(p);
+    if (p.phase === 'wrap_up') {
+      showWrapUp(p.call_sid);
+    } else {
+      showInCall(p.call_sid);
+      if (typeof p.answered_at === 'number') connectedAt = p.answered_at;
+    }
   });
 
   socket.on('offer_withdrawn', (p) => {
