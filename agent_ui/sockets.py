@@ -10,9 +10,6 @@ from contact_center.extensions import services
 from contact_center.models import User
 from contact_center.notifier import AGENT_NAMESPACE, SUPERVISOR_NAMESPACE, SUPERVISORS_ROOM, agent_room
 
-#: States an agent leaves for *offline* when their console disconnects.
-IDLE_STATES = frozenset({"available", "away", "missed"})
-
 
 def _user_with_role(role: str) -> User:
     user_id = session.get("user_id")
@@ -32,27 +29,13 @@ class AgentNamespace(Namespace):
     def on_connect(self, auth=None) -> None:
         user = _user_with_role("agent")
         join_room(agent_room(user.id))
-        call_center = services().call_center
-        call_center.router.console_opened(user.id)
-        emit("state", call_center.agent_online(user.id))
-        offer = call_center.pending_offer(user.id)
-        if offer is not None:  # a reloaded page must still be able to accept
-            emit("offer", offer)
-        screen = call_center.screen_pop(user.id)
-        if screen is not None:  # ...and keep the caller's page during the call
-            emit("screen_pop", screen)
-        emit("leaderboard", call_center.board()["leaderboard"])
-        call_center.push_board()
+        for event, payload in services().call_center.console_opened(user.id):
+            emit(event, payload)
 
     def on_disconnect(self, reason=None) -> None:
         agent_id = session.get("user_id")
-        if agent_id is None:
-            return
-        call_center = services().call_center
-        # Only the agent's last open console going away takes them offline.
-        if call_center.router.console_closed(agent_id) <= 0 and \
-                call_center.agent_view(agent_id)["state"] in IDLE_STATES:
-            call_center.set_agent_state(agent_id, "offline")
+        if agent_id is not None:
+            services().call_center.console_closed(agent_id)
 
     def on_set_state(self, data) -> None:
         self._act(lambda c, agent: c.set_agent_state(agent, str(data.get("state"))))

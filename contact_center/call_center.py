@@ -28,6 +28,8 @@ from contact_center.urls import WebhookUrls
 from gamification.leaderboard import Leaderboard
 
 TERMINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+#: States an agent leaves for *offline* when their last console disconnects.
+IDLE_STATES = frozenset({"available", "away", "missed"})
 #: Twilio leg statuses that mean the agent never picked up.
 AGENT_LEG_FAILED = frozenset({"busy", "failed", "no-answer", "canceled"})
 
@@ -258,6 +260,25 @@ class CallCenter:
         return flow.survey(flow.language_of(last) if last else flow.language)
 
     # -- the agent's side: console actions ------------------------------------
+
+    def console_opened(self, agent_id: int) -> list[tuple[str, object]]:
+        """An agent's console connected: the events it needs, in order, to show where they are."""
+        self.router.console_opened(agent_id)
+        greeting: list[tuple[str, object]] = [("state", self.agent_online(agent_id))]
+        offer = self.pending_offer(agent_id)
+        if offer is not None:  # a reloaded page must still be able to accept
+            greeting.append(("offer", offer))
+        screen = self.screen_pop(agent_id)
+        if screen is not None:  # ...and keep the caller's page during the call
+            greeting.append(("screen_pop", screen))
+        greeting.append(("leaderboard", self.board()["leaderboard"]))
+        self.push_board()
+        return greeting
+
+    def console_closed(self, agent_id: int) -> None:
+        """Only the agent's last open console going away takes an idle agent offline."""
+        if self.router.console_closed(agent_id) <= 0 and self.agent_view(agent_id)["state"] in IDLE_STATES:
+            self.set_agent_state(agent_id, "offline")
 
     def agent_online(self, agent_id: int) -> dict:
         """An agent's console connected: make routing know their skills."""

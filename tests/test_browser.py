@@ -96,7 +96,7 @@ def test_reloading_the_console_mid_call_keeps_the_callers_page(browser, live_ser
     console.wait_for_selector("#go-available:enabled")
     console.click("#go-available")
     call = virtual_twilio.place_call("+15005550142", "+15005550001", digits=["2", "2"],
-                                     talk_seconds=300, wait_poll_interval=0.2, time_scale=0.05).start()
+                                     talk_seconds=150, wait_poll_interval=0.2, time_scale=0.05).start()
     console.wait_for_selector("#offer:not([hidden])")
     console.click("#accept")
     console.wait_for_selector("#in-call:not([hidden])")
