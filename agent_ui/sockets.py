@@ -70,4 +70,4 @@ class SupervisorNamespace(Namespace):
     def on_connect(self, auth=None) -> None:
         _user_with_role("supervisor")
         join_room(SUPERVISORS_ROOM)
-        emit("board", services().call_center.board())
+        emit("board", services().call_center.boards.snapshot())

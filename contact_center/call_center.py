@@ -7,20 +7,20 @@ browsers. It knows nothing of Flask, requests or sockets.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
-from contact_center import customers, events, ivr, metrics
+from contact_center import customers, events, ivr
+from contact_center.board import SupervisorBoard
 from contact_center.db import Database
 from contact_center.exceptions import AgentStateError, OfferNotValid, TelephonyError, UnknownCall
 from contact_center.flow_registry import FlowRegistry
-from contact_center.models import Call, Event, User, utcnow
+from contact_center.models import Call, User, utcnow
 from contact_center.notifier import Notifier
 from contact_center.routing import EndedCall, Offer, Router
 from contact_center.telephony import Telephony
@@ -32,9 +32,6 @@ TERMINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canc
 IDLE_STATES = frozenset({"available", "away", "missed"})
 #: Twilio leg statuses that mean the agent never picked up.
 AGENT_LEG_FAILED = frozenset({"busy", "failed", "no-answer", "canceled"})
-
-#: Folded metrics are reused while no metric event is added, this long at most.
-METRICS_MAX_AGE_SECONDS = 30.0
 
 APOLOGY = "We are sorry, we cannot take your call right now. Please call again later. Goodbye."
 
@@ -68,14 +65,16 @@ class CallCenter:
         self.flows = flows
         self.telephony = telephony
         self.notifier = notifier
-        self.leaderboard = leaderboard
         self.urls = urls
         self.settings = settings
         self.enqueue_job = enqueue_job
         #: ``once(key)`` is True the first time a key is seen, in every process.
         self.once = once
-        self._metrics_cache: tuple[int | None, float, dict] | None = None
-        self._last_pushed_queues: list | None = None
+        self.boards = SupervisorBoard(
+            db=db, router=router, flows=flows, leaderboard=leaderboard, notifier=notifier,
+            service_level_seconds=settings.service_level_seconds,
+            metrics_window_hours=settings.metrics_window_hours,
+        )
 
     # -- the caller's side: Twilio webhooks ------------------------------------
 
@@ -182,7 +181,7 @@ class CallCenter:
             events.record(session, "connected", call_sid=call_sid, agent_id=agent_id, wait_seconds=wait)
         self.router.mark_connected(call_sid)
         self.notifier.to_agent(agent_id, "call_connected", {"call_sid": call_sid})
-        self.push_board()
+        self.boards.push()
 
     def dial_result(
         self, call_sid: str, agent_id: int, dial_status: str, dial_duration: float | None = None
@@ -250,7 +249,7 @@ class CallCenter:
         ended = self.router.end_call(call_sid)
         if ended and ended.agent_id is not None:
             self._release_agent(call_sid, ended)
-            self.push_board()
+            self.boards.push()
         return _hangup() if survey is None else ivr.survey_twiml(survey, self.urls)
 
     def _survey_of(self, call: Call) -> Mapping | None:
@@ -271,8 +270,8 @@ class CallCenter:
         screen = self.screen_pop(agent_id)
         if screen is not None:  # ...and keep the caller's page during the call
             greeting.append(("screen_pop", screen))
-        greeting.append(("leaderboard", self.board()["leaderboard"]))
-        self.push_board()
+        greeting.append(("leaderboard", self.boards.snapshot()["leaderboard"]))
+        self.boards.push()
         return greeting
 
     def console_closed(self, agent_id: int) -> None:
@@ -354,7 +353,7 @@ class CallCenter:
                 raise OfferNotValid("the caller has already hung up") from exc
             self._undo_accept(agent_id, call_sid)
             raise
-        self.push_board()
+        self.boards.push()
 
     def _undo_accept(self, agent_id: int, call_sid: str) -> None:
         """Twilio did not take the update. Not the agent's fault: the call goes back first."""
@@ -421,7 +420,7 @@ class CallCenter:
                 if not _transition(session, call.call_sid, "queued"):
                     self.router.end_call(call.call_sid)
         if lost:
-            self.dispatch() or self.push_board()
+            self.dispatch() or self.boards.push()
         return len(lost)
 
     def tick(self) -> None:
@@ -437,7 +436,7 @@ class CallCenter:
             self._agent_changed(lapse.agent_id, "missed", reason="offer timed out")
         offers = self.dispatch()
         if lapses and not offers:
-            self.push_board()
+            self.boards.push()
 
     def dispatch(self) -> list[Offer]:
         offers = self.router.dispatch()
@@ -454,57 +453,8 @@ class CallCenter:
             self.notifier.to_agent(offer.agent_id, "offer", payload)
             self._agent_changed(offer.agent_id, "offered", call_sid=offer.call_sid, push=False)
         if offers:
-            self.push_board()
+            self.boards.push()
         return offers
-
-    # -- the board -------------------------------------------------------------
-
-    def board(self) -> dict:
-        snapshot = self.router.snapshot(self.flows.queue_names())
-        stats = self._metrics()
-        for queue in snapshot["queues"]:
-            queue.update(stats.get(queue["name"]) or metrics.QueueMetrics(queue["name"]).as_dict())
-        snapshot["service_level_seconds"] = self.settings.service_level_seconds
-        snapshot["metrics_window_hours"] = self.settings.metrics_window_hours
-        with self.db.session() as session:
-            snapshot["leaderboard"] = self.leaderboard.top(session)
-        return snapshot
-
-    def queue_metrics(self) -> dict[str, dict]:
-        """Per-queue metrics over the window, from the event log."""
-        start = utcnow() - timedelta(hours=self.settings.metrics_window_hours)
-        with self.db.session() as session:
-            rows = events.since(session, start, metrics.METRIC_EVENTS)
-        stats = metrics.queue_metrics(rows, self.settings.service_level_seconds)
-        return {name: queue.as_dict() for name, queue in stats.items()}
-
-    def _metrics(self) -> dict[str, dict]:
-        # Boards are pushed on every state change: fold the log again only
-        # when a metric event was added, or the window has moved on a while.
-        with self.db.session() as session:
-            newest = session.scalar(select(func.max(Event.id)).where(Event.kind.in_(metrics.METRIC_EVENTS)))
-        now = time.monotonic()
-        cached = self._metrics_cache
-        if cached is None or cached[0] != newest or now - cached[1] >= METRICS_MAX_AGE_SECONDS:
-            self._metrics_cache = cached = (newest, now, self.queue_metrics())
-        return cached[2]
-
-    def push_metrics_if_changed(self) -> None:
-        """Metrics also move with no event (calls age out of the window): push when they do."""
-        self._metrics_cache = None
-        board = self.board()
-        if board["queues"] != self._last_pushed_queues:
-            self.notifier.to_supervisors("board", board)
-
-    def push_board(self) -> None:
-        board = self.board()
-        self._last_pushed_queues = board["queues"]
-        self.notifier.to_supervisors("board", board)
-
-    def push_leaderboard(self) -> None:
-        board = self.board()
-        self.notifier.to_all_agents("leaderboard", board["leaderboard"])
-        self.notifier.to_supervisors("board", board)
 
     # -- internals -------------------------------------------------------------
 
@@ -539,7 +489,7 @@ class CallCenter:
                 self.router.end_call(call_sid)
                 return
             if not self.dispatch():
-                self.push_board()
+                self.boards.push()
 
     def _is_live(self, call_sid: str) -> bool:
         with self.db.session() as session:
@@ -579,7 +529,7 @@ class CallCenter:
             self._release_agent(call_sid, ended)
         if answered_by is not None:
             self.enqueue_job("contact_center.jobs.award_points", call_sid)
-        self.push_board()
+        self.boards.push()
 
     def _release_agent(self, call_sid: str, ended: EndedCall) -> None:
         if ended.previous_state in ("offered", "connecting"):
@@ -604,7 +554,7 @@ class CallCenter:
                           state=state, reason=reason)
         self.notifier.to_agent(agent_id, "state", self.agent_view(agent_id))
         if push:
-            self.push_board()
+            self.boards.push()
 
     def _dial_agent_twiml(self, call_sid: str, agent: User) -> VoiceResponse:
         response = VoiceResponse()

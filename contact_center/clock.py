@@ -30,7 +30,7 @@ def run_clock(call_center: CallCenter, interval: float, stop: threading.Event) -
                     log.warning("put %d waiting calls back in line after Redis lost them", restored)
             call_center.tick()
             if ticks % METRICS_EVERY == 0:
-                call_center.push_metrics_if_changed()
+                call_center.boards.push_if_metrics_changed()
         except Exception:
             # One bad tick (Redis restarting, say) must not stop the clock.
             log.exception("routing clock tick failed")

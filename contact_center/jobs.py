@@ -31,5 +31,5 @@ def award_points(call_sid: str) -> int:
         agent_id, given = award_for_call(session, call_sid)
     if given:
         services.leaderboard.add(agent_id, given)
-        services.call_center.push_leaderboard()
+        services.call_center.boards.push_leaderboard()
     return given

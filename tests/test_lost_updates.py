@@ -140,6 +140,6 @@ def test_caller_hanging_up_while_the_menu_choice_is_handled_leaves_no_waiting_ca
     twilio.post("/voice/step?node=menu_en&attempt=1&visit=1", {**live, "Digits": "1"})
 
     assert _call(services, sid).status == "completed"
-    billing = [q for q in services.call_center.board()["queues"] if q["name"] == "billing"]
+    billing = [q for q in services.call_center.boards.snapshot()["queues"] if q["name"] == "billing"]
     assert billing[0]["waiting"] == 0, "the board shows a caller waiting who hung up"
     assert services.router.call(sid) == {}
