@@ -262,6 +262,19 @@ class Router:
             current = result.decode()
             raise AgentStateError(f"cannot go {state} while {current.replace('_', '-')}")
 
+    def reset_consoles(self) -> None:
+        """Forget open consoles and idle availability: no console survived a restart.
+
+        Only for a single web process (the demo); agents on calls keep their state.
+        """
+        for raw in self.redis.smembers(self._key("agents")):
+            agent_id = int(raw)
+            self.redis.hset(self._key("agent", agent_id), "consoles", 0)
+            try:
+                self.set_agent_state(agent_id, "offline")
+            except AgentStateError:
+                pass  # offered or busy: the clock or the call's end will move them
+
     def agent(self, agent_id: int) -> dict[str, str]:
         return _decode(self.redis.hgetall(self._key("agent", agent_id)))
 

@@ -57,6 +57,7 @@ def main(create_app: Callable[[], Flask]) -> None:
         seed_demo_history(services.db)
     stop = threading.Event()
     if config.embedded_workers:
+        services.router.reset_consoles()  # this one process held every console
         start_background(services, stop)
     print(banner(services, logins), flush=True)
     # SIGTERM (a process manager stopping us) ends the demo as Ctrl-C does.

