@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import timedelta
-
-from sqlalchemy import func, select
 
 from contact_center import events, metrics
 from contact_center.db import Database
 from contact_center.flow_registry import FlowRegistry
-from contact_center.models import Event, utcnow
+from contact_center.models import utcnow
 from contact_center.notifier import Notifier
 from contact_center.routing import Router
 from gamification.leaderboard import Leaderboard
 
-#: Folded metrics are reused while no metric event is added, this long at most.
-METRICS_MAX_AGE_SECONDS = 30.0
+#: How often the metrics are folded again from the window's start.
+METRICS_REBUILD_SECONDS = 60.0
 
 
 class SupervisorBoard:
@@ -38,7 +37,10 @@ class SupervisorBoard:
         self.notifier = notifier
         self.service_level_seconds = service_level_seconds
         self.metrics_window_hours = metrics_window_hours
-        self._metrics_cache: tuple[int | None, float, dict] | None = None
+        self._lock = threading.Lock()
+        self._fold: metrics.MetricsFold | None = None
+        self._fold_started = 0.0
+        self._last_event_id = 0
         self._last_pushed_queues: list | None = None
 
     def snapshot(self) -> dict:
@@ -65,27 +67,25 @@ class SupervisorBoard:
 
     def push_if_metrics_changed(self) -> None:
         """Metrics also move with no event (calls age out of the window): push when they do."""
-        self._metrics_cache = None
         board = self.snapshot()
         if board["queues"] != self._last_pushed_queues:
             self._last_pushed_queues = board["queues"]
             self.notifier.to_supervisors("board", board)
 
-    def queue_metrics(self) -> dict[str, dict]:
-        """Per-queue metrics over the window, from the event log."""
-        start = utcnow() - timedelta(hours=self.metrics_window_hours)
-        with self.db.session() as session:
-            rows = events.since(session, start, metrics.METRIC_EVENTS)
-        stats = metrics.queue_metrics(rows, self.service_level_seconds)
-        return {name: queue.as_dict() for name, queue in stats.items()}
-
     def _metrics(self) -> dict[str, dict]:
-        # Boards are pushed on every state change: fold the log again only
-        # when a metric event was added, or the window has moved on a while.
-        with self.db.session() as session:
-            newest = session.scalar(select(func.max(Event.id)).where(Event.kind.in_(metrics.METRIC_EVENTS)))
-        now = time.monotonic()
-        cached = self._metrics_cache
-        if cached is None or cached[0] != newest or now - cached[1] >= METRICS_MAX_AGE_SECONDS:
-            self._metrics_cache = cached = (newest, now, self.queue_metrics())
-        return cached[2]
+        # Boards are pushed on every state change, from several threads: add
+        # only the events written since the last push, and start over from the
+        # window's start now and then so that old calls drop out.
+        with self._lock, self.db.session() as session:
+            now = time.monotonic()
+            if self._fold is None or now - self._fold_started >= METRICS_REBUILD_SECONDS:
+                self._fold, self._fold_started, self._last_event_id = metrics.MetricsFold(
+                    self.service_level_seconds), now, 0
+                start = utcnow() - timedelta(hours=self.metrics_window_hours)
+                rows = events.since(session, metrics.METRIC_EVENTS, moment=start)
+            else:
+                rows = events.since(session, metrics.METRIC_EVENTS, after_id=self._last_event_id)
+            for row in rows:
+                self._fold.add(row)
+                self._last_event_id = row.id
+            return self._fold.as_dict()

@@ -52,7 +52,11 @@ def for_call(session: Session, call_sid: str) -> list[Event]:
     return list(session.scalars(select(Event).where(Event.call_sid == call_sid).order_by(Event.id)))
 
 
-def since(session: Session, moment: datetime, kinds: tuple[str, ...]) -> list[Event]:
-    """Events of ``kinds`` from ``moment`` on, oldest first."""
-    query = select(Event).where(Event.at >= moment, Event.kind.in_(kinds)).order_by(Event.at, Event.id)
-    return list(session.scalars(query))
+def since(
+    session: Session, kinds: tuple[str, ...], *, moment: datetime | None = None, after_id: int = 0
+) -> list[Event]:
+    """Events of ``kinds`` from ``moment`` on and with ids above ``after_id``, in the order written."""
+    query = select(Event).where(Event.kind.in_(kinds), Event.id > after_id)
+    if moment is not None:
+        query = query.where(Event.at >= moment)
+    return list(session.scalars(query.order_by(Event.id)))

@@ -67,38 +67,52 @@ class QueueMetrics:
         }
 
 
-def queue_metrics(events: Iterable[EventLike], target_seconds: float) -> dict[str, QueueMetrics]:
-    """Fold events (oldest first) into metrics per queue.
+class MetricsFold:
+    """Metrics per queue, built by adding events one by one, oldest first.
 
-    Calls enqueued before the window are left out entirely, so every number
-    describes the same set of calls.
+    Calls enqueued before the first event added are left out entirely, so
+    every number describes the same set of calls.
     """
-    queue_of: dict[str, str] = {}
-    talk: dict[str, tuple[float, datetime]] = {}
-    stats: dict[str, QueueMetrics] = {}
-    for event in events:
+
+    def __init__(self, target_seconds: float) -> None:
+        self.target_seconds = target_seconds
+        self.queues: dict[str, QueueMetrics] = {}
+        self._queue_of: dict[str, str] = {}
+        self._talk: dict[str, tuple[float, datetime]] = {}
+
+    def add(self, event: EventLike) -> None:
         sid = event.call_sid
         if event.kind == "enqueued":
-            queue_of[sid] = event.data["queue"]
-            stats.setdefault(queue_of[sid], QueueMetrics(queue_of[sid])).offered += 1
-            continue
-        if sid not in queue_of:
-            continue
-        queue = stats[queue_of[sid]]
+            self._queue_of[sid] = event.data["queue"]
+            self.queues.setdefault(self._queue_of[sid], QueueMetrics(self._queue_of[sid])).offered += 1
+            return
+        if sid not in self._queue_of:
+            return
+        queue = self.queues[self._queue_of[sid]]
         if event.kind == "connected":
             wait = event.data.get("wait_seconds") or 0.0
             queue.answered += 1
             queue.wait_of_answered += wait
-            queue.answered_within_target += wait <= target_seconds
+            queue.answered_within_target += wait <= self.target_seconds
         elif event.kind == "abandoned":
             queue.abandoned += 1
         elif event.kind in ("agent_leg_ended", "completed") and event.data.get("talk_seconds") is not None:
-            talk.setdefault(sid, (event.data["talk_seconds"], event.at))
-        elif event.kind == "wrap_up_ended" and sid in talk:
-            seconds, talk_ended = talk.pop(sid)
+            self._talk.setdefault(sid, (event.data["talk_seconds"], event.at))
+        elif event.kind == "wrap_up_ended" and sid in self._talk:
+            seconds, talk_ended = self._talk.pop(sid)
             queue.handled += 1
             queue.handle_time += seconds + max(0.0, (event.at - talk_ended).total_seconds())
-    return stats
+
+    def as_dict(self) -> dict[str, dict[str, Any]]:
+        return {name: queue.as_dict() for name, queue in self.queues.items()}
+
+
+def queue_metrics(events: Iterable[EventLike], target_seconds: float) -> dict[str, QueueMetrics]:
+    """Fold events (oldest first) into metrics per queue."""
+    fold = MetricsFold(target_seconds)
+    for event in events:
+        fold.add(event)
+    return fold.queues
 
 
 def _ratio(part: float, whole: float) -> float | None:
