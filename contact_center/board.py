@@ -46,7 +46,7 @@ class SupervisorBoard:
     def snapshot(self) -> dict:
         """The whole board, as the ``board`` event carries it."""
         board = self.router.snapshot(self.flows.queue_names())
-        stats = self._metrics()
+        stats = self.queue_metrics()
         for queue in board["queues"]:
             queue.update(stats.get(queue["name"]) or metrics.QueueMetrics(queue["name"]).as_dict())
         board["service_level_seconds"] = self.service_level_seconds
@@ -72,7 +72,8 @@ class SupervisorBoard:
             self._last_pushed_queues = board["queues"]
             self.notifier.to_supervisors("board", board)
 
-    def _metrics(self) -> dict[str, dict]:
+    def queue_metrics(self) -> dict[str, dict]:
+        """Per-queue metrics over the window, from the event log."""
         # Boards are pushed on every state change, from several threads: add
         # only the events written since the last push, and start over from the
         # window's start now and then so that old calls drop out.

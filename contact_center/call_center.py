@@ -149,11 +149,10 @@ class CallCenter:
         # bridged / redirected: the REST update that moved the call did the work.
         return response
 
-    def call_status(self, params: Mapping[str, str]) -> None:
+    def call_status(self, call_sid: str, status: str, call_duration: float | None = None) -> None:
         """The phone number's status callback; only the last one matters."""
-        if params.get("CallStatus") in TERMINAL_STATUSES:
-            duration = params.get("CallDuration")
-            self._finish_call(params["CallSid"], call_duration=_float(duration))
+        if status in TERMINAL_STATUSES:
+            self._finish_call(call_sid, call_duration)
 
     def agent_leg_status(
         self, call_sid: str, agent_id: int, status: str, call_duration: float | None = None
@@ -172,11 +171,12 @@ class CallCenter:
             return
         with self.db.session() as session:
             call = self._require_call(session, call_sid)
-            if call.answered_at is not None:
-                return
+            if call.answered_at is not None or call.agent_id != agent_id:
+                return  # a late leg of an agent the call has moved on from
             now = utcnow()
             wait = _seconds_between(call.enqueued_at, now)
-            if not _transition(session, call_sid, "connected", answered_at=now, wait_seconds=wait):
+            if not _transition(session, call_sid, "connected", answered_at=now, wait_seconds=wait,
+                               only_from=("connecting",)):
                 return
             events.record(session, "connected", call_sid=call_sid, agent_id=agent_id, wait_seconds=wait)
         self.router.mark_connected(call_sid)
@@ -184,13 +184,18 @@ class CallCenter:
         self.boards.push()
 
     def dial_result(
-        self, call_sid: str, agent_id: int, dial_status: str, dial_duration: float | None = None
+        self, call_sid: str, agent_id: int, dial_status: str, dial_duration: float | None = None,
+        call_status: str = "in-progress",
     ) -> VoiceResponse:
         """``<Dial action>``: the agent's leg is over, or never started.
 
         Only the action of the agent the call is with counts: a late or
         repeated one for an earlier agent, or for a call that ended, changes nothing.
         """
+        if call_status in TERMINAL_STATUSES:
+            # The caller hung up (a ringing agent's leg is then "canceled"): not the agent's miss.
+            self._finish_call(call_sid)
+            return _hangup()
         with self.db.session() as session:
             call = self._require_call(session, call_sid)
             current = call.is_live and call.agent_id == agent_id
@@ -199,7 +204,7 @@ class CallCenter:
         if dial_status not in AGENT_LEG_FAILED:
             return self._agent_leg_over(call_sid, agent_id, dial_duration)
         # The agent did not pick up: back to the head of the line, not lost.
-        if self.router.requeue(call_sid, agent_id) is None:
+        if self.router.requeue(call_sid, agent_id) is None and not self._enqueue_from_record(call_sid):
             return _hangup()
         with self.db.session() as session:
             if not _transition(session, call_sid, "queued", agent_id=None):
@@ -391,11 +396,11 @@ class CallCenter:
                 raise OfferNotValid("this call was not yours")
             if call.agent_id == agent_id and (note or current):
                 call.note = note or None
-            if current:
-                events.record(session, "wrap_up_ended", call_sid=call_sid, agent_id=agent_id)
         if not current:
             return
         self.router.set_agent_state(agent_id, "available", ending_wrap_up=True)
+        with self.db.session() as session:
+            events.record(session, "wrap_up_ended", call_sid=call_sid, agent_id=agent_id)
         self._agent_changed(agent_id, "available")
         self.dispatch()
 
@@ -419,8 +424,8 @@ class CallCenter:
             for call in lost:
                 if not _transition(session, call.call_sid, "queued"):
                     self.router.end_call(call.call_sid)
-        if lost:
-            self.dispatch() or self.boards.push()
+        if lost and not self.dispatch():
+            self.boards.push()
         return len(lost)
 
     def tick(self) -> None:
@@ -491,13 +496,35 @@ class CallCenter:
             if not self.dispatch():
                 self.boards.push()
 
+    def _enqueue_from_record(self, call_sid: str) -> bool:
+        """Routing lost a live call (Redis restarted): put it in line again, in its old place."""
+        with self.db.session() as session:
+            call = self._require_call(session, call_sid)
+            if not call.is_live or call.queue is None:
+                return False
+            return self.router.enqueue(call.call_sid, call.queue, call.skills.split(), call.priority,
+                                       enqueued_at=_epoch(call.enqueued_at))
+
     def _is_live(self, call_sid: str) -> bool:
         with self.db.session() as session:
             return session.scalar(select(Call.status).where(Call.call_sid == call_sid)) not in (None, "completed")
 
     def _finish_call(self, call_sid: str, call_duration: float | None = None) -> None:
-        """The caller is gone. Safe to call more than once."""
+        """The caller is gone. Safe to call more than once.
+
+        The database learns it first: routing restored from the database then
+        never puts the caller back in line.
+        """
+        answered_by = self._record_end(call_sid, call_duration)
         ended = self.router.end_call(call_sid)
+        if ended and ended.agent_id is not None:
+            self._release_agent(call_sid, ended)
+        if answered_by is not None:
+            self.enqueue_job("contact_center.jobs.award_points", call_sid)
+        self.boards.push()
+
+    def _record_end(self, call_sid: str, call_duration: float | None) -> int | None:
+        """Complete the call record once; the agent who answered it, if any."""
         with self.db.session() as session:
             now = utcnow()
             # One conditional UPDATE: of two copies of "the caller is gone"
@@ -510,7 +537,7 @@ class CallCenter:
             ).rowcount
             call = _find_call(session, call_sid) if claimed else None
             if call is None:
-                return
+                return None
             if call.answered_at is not None:
                 call.outcome = "answered"
                 if call.talk_seconds is None:
@@ -524,12 +551,7 @@ class CallCenter:
             events.record(session, kind, call_sid=call_sid, agent_id=call.agent_id,
                           outcome=call.outcome, wait_seconds=call.wait_seconds,
                           talk_seconds=call.talk_seconds, call_duration=call_duration)
-            answered_by = call.agent_id if call.outcome == "answered" else None
-        if ended and ended.agent_id is not None:
-            self._release_agent(call_sid, ended)
-        if answered_by is not None:
-            self.enqueue_job("contact_center.jobs.award_points", call_sid)
-        self.boards.push()
+            return call.agent_id if call.outcome == "answered" else None
 
     def _release_agent(self, call_sid: str, ended: EndedCall) -> None:
         if ended.previous_state in ("offered", "connecting"):
@@ -581,23 +603,24 @@ class CallCenter:
             "queue": call.queue,
             "skills": call.skills.split(),
             "ivr_path": list(call.ivr_path or []),
-            "customer": customers.profile(session, call.customer),
+            "customer": customers.profile(session, call.customer, exclude_call_sid=call.call_sid),
             "history": customers.history(session, call.customer, exclude_call_sid=call.call_sid),
         }
 
 
-def _transition(session: Session, call_sid: str, status: str, **values: object) -> bool:
+def _transition(
+    session: Session, call_sid: str, status: str, only_from: tuple[str, ...] | None = None, **values: object
+) -> bool:
     """Move a live call to ``status`` in one conditional UPDATE; False if it has ended.
 
     Reading the row, changing it and writing it back could bring back a call
-    whose caller hung up in between: ``completed`` is final.
+    whose caller hung up in between: ``completed`` is final. ``only_from``
+    narrows the statuses the call may move from.
     """
-    result = session.execute(
-        update(Call)
-        .where(Call.call_sid == call_sid, Call.status != "completed")
-        .values(status=status, **values)
-        .execution_options(synchronize_session=False)
-    )
+    query = update(Call).where(Call.call_sid == call_sid, Call.status != "completed")
+    if only_from is not None:
+        query = query.where(Call.status.in_(only_from))
+    result = session.execute(query.values(status=status, **values).execution_options(synchronize_session=False))
     return result.rowcount == 1
 
 
@@ -621,8 +644,3 @@ def _epoch(moment: datetime | None) -> float | None:
     return None if moment is None else moment.replace(tzinfo=UTC).timestamp()
 
 
-def _float(value: str | None) -> float | None:
-    try:
-        return float(value) if value not in (None, "") else None
-    except ValueError:
-        return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -74,9 +74,10 @@ def history(session: Session, customer: Customer, exclude_call_sid: str | None =
     ]
 
 
-def profile(session: Session, customer: Customer) -> dict:
-    count = len(session.scalars(select(Call.id).where(Call.customer_id == customer.id)).all())
-    return {"phone": customer.phone, "name": customer.name, "calls_count": count}
+def profile(session: Session, customer: Customer, exclude_call_sid: str | None = None) -> dict:
+    """Who is calling; ``calls_count`` counts their earlier calls."""
+    query = select(func.count(Call.id)).where(Call.customer_id == customer.id, Call.call_sid != exclude_call_sid)
+    return {"phone": customer.phone, "name": customer.name, "calls_count": session.scalar(query)}
 
 
 def _rounded(seconds: float | None) -> float | None:

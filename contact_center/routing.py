@@ -176,7 +176,8 @@ local p, aid, state, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local a = p..':agent:'..aid
 local current = redis.call('HGET', a, 'state') or 'offline'
 if current == 'busy' or current == 'offered' then return current end
-if current == 'wrap_up' and state == 'available' and ARGV[5] ~= '1' then return current end
+-- Wrap-up ends only by finishing it, so every call's handle time is known.
+if current == 'wrap_up' and ARGV[5] ~= '1' then return current end
 redis.call('HSET', a, 'state', state, 'since', now)
 redis.call('HDEL', a, 'call_sid')
 if state == 'available' then
@@ -273,7 +274,7 @@ class Router:
             try:
                 self.set_agent_state(agent_id, "offline")
             except AgentStateError:
-                pass  # offered or busy: the clock or the call's end will move them
+                pass  # offered, busy or in wrap-up: the clock, the call or the agent moves them
 
     def agent(self, agent_id: int) -> dict[str, str]:
         return _decode(self.redis.hgetall(self._key("agent", agent_id)))

@@ -48,6 +48,7 @@ def banner(services: Services, logins: list[tuple[str, str, str]]) -> str:
 
 def main(create_app: Callable[[], Flask]) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)  # ten lines per request otherwise
     app = create_app()
     services: Services = app.extensions["contact_center"]
     config = services.config

