@@ -1,7 +1,7 @@
 """The app factory: wires configuration, extensions, blueprints and namespaces.
 
 ``python app.py`` runs the whole contact center on embedded defaults; see
-``contact_center.server``.
+``contact_center.web.server``.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from flask import Flask
 
 from agent_ui import AgentNamespace, SupervisorNamespace
 from agent_ui import blueprint as agent_ui_blueprint
-from contact_center.commands import blueprint as commands_blueprint
 from contact_center.config import Config
-from contact_center.extensions import socketio
-from contact_center.services import Services, build_services
-from contact_center.webhooks import blueprint as voice_blueprint
+from contact_center.services import build_services
+from contact_center.web.commands import blueprint as commands_blueprint
+from contact_center.web.extensions import socketio
+from contact_center.web.webhooks import blueprint as voice_blueprint
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -48,11 +48,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(commands_blueprint)
 
 
-def app_services(app: Flask) -> Services:
-    return app.extensions["contact_center"]
-
-
 if __name__ == "__main__":
-    from contact_center.server import main
+    from contact_center.web.server import main
 
     main(create_app)

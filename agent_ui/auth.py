@@ -8,8 +8,8 @@ from collections.abc import Callable
 from flask import g, redirect, session, url_for
 from sqlalchemy import select
 
-from contact_center.extensions import services
 from contact_center.models import User
+from contact_center.web.extensions import services
 
 
 def authenticate(username: str, password: str) -> User | None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import session
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
 
+from contact_center.call_center import CallCenter
 from contact_center.exceptions import ContactCenterError
-from contact_center.extensions import services
 from contact_center.models import User
 from contact_center.notifier import AGENT_NAMESPACE, SUPERVISOR_NAMESPACE, SUPERVISORS_ROOM, agent_room
+from contact_center.web.extensions import services
 
 
 def _user_with_role(role: str) -> User:
@@ -37,30 +40,39 @@ class AgentNamespace(Namespace):
         if agent_id is not None:
             services().call_center.console_closed(agent_id)
 
-    def on_set_state(self, data) -> None:
-        self._act(lambda c, agent: c.set_agent_state(agent, str(data.get("state"))))
+    def on_set_state(self, data: object) -> None:
+        self._act(data, ("state",), lambda c, agent, p: c.set_agent_state(agent, p["state"]))
 
-    def on_accept(self, data) -> None:
-        self._act(lambda c, agent: c.accept(agent, str(data["call_sid"]), str(data["offer_id"])))
+    def on_accept(self, data: object) -> None:
+        self._act(data, ("call_sid", "offer_id"), lambda c, agent, p: c.accept(agent, p["call_sid"], p["offer_id"]))
 
-    def on_decline(self, data) -> None:
-        self._act(lambda c, agent: c.decline(agent, str(data["call_sid"]), str(data["offer_id"])))
+    def on_decline(self, data: object) -> None:
+        self._act(data, ("call_sid", "offer_id"), lambda c, agent, p: c.decline(agent, p["call_sid"], p["offer_id"]))
 
-    def on_wrap_up(self, data) -> None:
-        self._act(lambda c, agent: c.finish_wrap_up(agent, str(data["call_sid"]), str(data.get("note", ""))))
+    def on_wrap_up(self, data: object) -> None:
+        self._act(data, ("call_sid",), lambda c, agent, p: c.finish_wrap_up(agent, p["call_sid"], p.get("note", "")))
 
-    def _act(self, action) -> None:
-        """Run one console action; a refused one is told to that console only."""
+    def _act(self, data: object, required: tuple[str, ...], action: Callable[[CallCenter, int, dict], None]) -> None:
+        """Check the message, run one console action; a refused one is told to that console only."""
         agent_id = session.get("user_id")
         if agent_id is None:
             emit("error", {"message": "log in first"})
             return
+        payload = _strings(data, required)
+        if payload is None:
+            emit("error", {"message": f"malformed request: expected {', '.join(required)}"})
+            return
         try:
-            action(services().call_center, agent_id)
+            action(services().call_center, agent_id, payload)
         except ContactCenterError as exc:
             emit("error", {"message": str(exc)})
-        except (KeyError, TypeError, AttributeError):
-            emit("error", {"message": "malformed request"})
+
+
+def _strings(data: object, required: tuple[str, ...]) -> dict[str, str] | None:
+    """The message's string fields, or ``None`` if it is not an object with ``required``."""
+    if not isinstance(data, dict) or not all(isinstance(data.get(key), str | int) for key in required):
+        return None
+    return {key: str(value) for key, value in data.items() if isinstance(value, str | int)}
 
 
 class SupervisorNamespace(Namespace):

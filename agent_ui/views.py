@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 
 from agent_ui.auth import authenticate, current_user, login_required
+from contact_center.models import User
 
 blueprint = Blueprint(
     "agent_ui",
@@ -20,18 +22,18 @@ def inject_user() -> dict:
     return {"current_user": current_user()}
 
 
-def _home_for(user) -> str:
+def _home_for(user: User) -> str:
     return url_for("agent_ui.board" if user.is_supervisor else "agent_ui.console")
 
 
 @blueprint.get("/")
-def index():
+def index() -> ResponseReturnValue:
     user = current_user()
     return redirect(_home_for(user) if user else url_for("agent_ui.login"))
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
-def login():
+def login() -> ResponseReturnValue:
     if request.method == "GET":
         return render_template("login.html", error=None)
     username = request.form.get("username", "").strip()
@@ -44,18 +46,18 @@ def login():
 
 
 @blueprint.get("/logout")
-def logout():
+def logout() -> ResponseReturnValue:
     session.clear()
     return redirect(url_for("agent_ui.login"))
 
 
 @blueprint.get("/console")
 @login_required("agent")
-def console():
+def console() -> ResponseReturnValue:
     return render_template("console.html")
 
 
 @blueprint.get("/board")
 @login_required("supervisor")
-def board():
+def board() -> ResponseReturnValue:
     return render_template("board.html")

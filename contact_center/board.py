@@ -33,7 +33,7 @@ class SupervisorBoard:
         self.db = db
         self.router = router
         self.flows = flows
-        self.leaderboard = leaderboard
+        self.leaderboard_store = leaderboard
         self.notifier = notifier
         self.service_level_seconds = service_level_seconds
         self.metrics_window_hours = metrics_window_hours
@@ -51,9 +51,12 @@ class SupervisorBoard:
             queue.update(stats.get(queue["name"]) or metrics.QueueMetrics(queue["name"]).as_dict())
         board["service_level_seconds"] = self.service_level_seconds
         board["metrics_window_hours"] = self.metrics_window_hours
-        with self.db.session() as session:
-            board["leaderboard"] = self.leaderboard.top(session)
+        board["leaderboard"] = self.leaderboard()
         return board
+
+    def leaderboard(self) -> list[dict]:
+        with self.db.session() as session:
+            return self.leaderboard_store.top(session)
 
     def push(self) -> None:
         board = self.snapshot()

@@ -33,8 +33,6 @@ IDLE_STATES = frozenset({"available", "away", "missed"})
 #: Twilio leg statuses that mean the agent never picked up.
 AGENT_LEG_FAILED = frozenset({"busy", "failed", "no-answer", "canceled"})
 
-APOLOGY = "We are sorry, we cannot take your call right now. Please call again later. Goodbye."
-
 
 @dataclass(frozen=True)
 class Settings:
@@ -140,14 +138,12 @@ class CallCenter:
 
     def queue_result(self, call_sid: str, result: str) -> VoiceResponse:
         """``<Enqueue action>``: the caller left Twilio's queue, one way or another."""
-        response = VoiceResponse()
         if result == "hangup":
             self._finish_call(call_sid)
         elif result in ("queue-full", "error", "system-error"):
-            response.say(APOLOGY)
-            response.hangup()
+            return ivr.apology_twiml()
         # bridged / redirected: the REST update that moved the call did the work.
-        return response
+        return VoiceResponse()
 
     def call_status(self, call_sid: str, status: str, call_duration: float | None = None) -> None:
         """The phone number's status callback; only the last one matters."""
@@ -275,7 +271,7 @@ class CallCenter:
         screen = self.screen_pop(agent_id)
         if screen is not None:  # ...and keep the caller's page during the call
             greeting.append(("screen_pop", screen))
-        greeting.append(("leaderboard", self.boards.snapshot()["leaderboard"]))
+        greeting.append(("leaderboard", self.boards.leaderboard()))
         self.boards.push()
         return greeting
 

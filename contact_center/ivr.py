@@ -167,6 +167,17 @@ def handle_digits(
     return enter(flow, node_id, urls, attempt=attempt + 1, preface=preface, path_length=path_length)
 
 
+APOLOGY = "We are sorry, we cannot take your call right now. Please call again later. Goodbye."
+
+
+def apology_twiml() -> VoiceResponse:
+    """What a caller hears when we cannot help them: never Twilio's "application error"."""
+    response = VoiceResponse()
+    response.say(APOLOGY)
+    response.hangup()
+    return response
+
+
 def hold_twiml(
     flow: Flow, node_id: str, position: int | None, pause_seconds: int
 ) -> VoiceResponse:

@@ -1,7 +1,7 @@
 """Queue metrics, folded from the event log: the numbers a supervisor watches.
 
 Definitions (per queue, over the window of events given):
-- offered: calls that entered the queue;
+- entered: calls that entered the queue;
 - answered / abandoned: calls connected to an agent / whose caller left while waiting;
 - service level: answered within the target wait, out of answered + abandoned;
 - ASA (average speed of answer): mean wait of answered calls;
@@ -31,7 +31,7 @@ class EventLike(Protocol):
 @dataclass
 class QueueMetrics:
     queue: str
-    offered: int = 0
+    entered: int = 0
     answered: int = 0
     abandoned: int = 0
     answered_within_target: int = 0
@@ -57,7 +57,7 @@ class QueueMetrics:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "offered": self.offered,
+            "entered": self.entered,
             "answered": self.answered,
             "abandoned": self.abandoned,
             "service_level": _rounded(self.service_level, 3),
@@ -84,7 +84,7 @@ class MetricsFold:
         sid = event.call_sid
         if event.kind == "enqueued":
             self._queue_of[sid] = event.data["queue"]
-            self.queues.setdefault(self._queue_of[sid], QueueMetrics(self._queue_of[sid])).offered += 1
+            self.queues.setdefault(self._queue_of[sid], QueueMetrics(self._queue_of[sid])).entered += 1
             return
         if sid not in self._queue_of:
             return

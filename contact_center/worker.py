@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from flask_socketio import SocketIO
+import socketio
 from rq import SimpleWorker, Worker
 from rq.timeouts import TimerDeathPenalty
 
@@ -26,7 +26,10 @@ def external_services(config: Config) -> Services:
     """Services for a process outside the web app: it emits through Redis."""
     if not config.redis_url:
         raise RuntimeError("a separate worker or clock needs REDIS_URL (the web app's Redis)")
-    emitter = SocketIO(message_queue=config.socketio_message_queue or config.redis_url)
+    # python-socketio's own Redis manager on Flask-SocketIO's channel: a worker needs no Flask.
+    emitter = socketio.RedisManager(
+        config.socketio_message_queue or config.redis_url, channel="flask-socketio", write_only=True
+    )
     return build_services(config, emit=emitter.emit)
 
 

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from contact_center.demo import seed_demo_users
-from contact_center.extensions import socketio
 from contact_center.models import Call, Event, User
+from contact_center.web.extensions import socketio
 from tests.conftest import call_params
 
 

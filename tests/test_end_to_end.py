@@ -147,7 +147,7 @@ def test_caller_to_agent_end_to_end(live_server, virtual_twilio):
         supervisor.wait_for("board", lambda b: _billing_waiting(b) == 0)
         final = supervisor.wait_for("board", lambda b: _billing(b)["aht"] is not None)
         billing = _billing(final)
-        assert (billing["offered"], billing["answered"], billing["abandoned"]) == (1, 1, 0)
+        assert (billing["entered"], billing["answered"], billing["abandoned"]) == (1, 1, 0)
         assert billing["asa"] == pytest.approx(record.wait_seconds, abs=0.05) and billing["service_level"] == 1.0
         assert billing["aht"] >= 60  # talk time plus the wrap-up
         counts = [_billing_waiting(b) for name, b in supervisor.seen if name == "board"]

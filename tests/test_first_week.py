@@ -12,8 +12,8 @@ from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from contact_center import customers
 from contact_center.demo import seed_demo_users
-from contact_center.extensions import socketio
 from contact_center.models import Call, User
+from contact_center.web.extensions import socketio
 from tests.conftest import TwilioSigner, call_params
 
 

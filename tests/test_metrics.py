@@ -51,7 +51,7 @@ def test_service_level_asa_aht_and_abandon_rate():
         abandoned("CA3", "billing", 7, wait=45),
         abandoned("CA4", "billing", 8, wait=15),
     )["billing"]
-    assert stats["offered"] == 4 and stats["answered"] == 2 and stats["abandoned"] == 2
+    assert stats["entered"] == 4 and stats["answered"] == 2 and stats["abandoned"] == 2
     assert stats["service_level"] == 0.25  # CA1 only, of 4 that stopped waiting
     assert stats["asa"] == 20.0  # (10 + 30) / 2
     assert stats["aht"] == 195.0  # (100 + 30 + 200 + 60) / 2
@@ -61,7 +61,7 @@ def test_service_level_asa_aht_and_abandon_rate():
 def test_queues_are_kept_apart_and_an_empty_ratio_is_none():
     stats = fold(answered("CA1", "billing", 0, 5, 60, 10), [Ev("enqueued", "CA2", 1, {"queue": "technical"})])
     assert stats["billing"]["service_level"] == 1.0
-    assert stats["technical"] == {"offered": 1, "answered": 0, "abandoned": 0, "service_level": None,
+    assert stats["technical"] == {"entered": 1, "answered": 0, "abandoned": 0, "service_level": None,
                                   "asa": None, "aht": None, "abandon_rate": None}
 
 

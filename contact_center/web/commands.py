@@ -7,8 +7,8 @@ from flask import Blueprint
 from sqlalchemy import select
 
 from contact_center.demo import seed_demo_history, seed_demo_users
-from contact_center.extensions import services
 from contact_center.models import User
+from contact_center.web.extensions import services
 
 blueprint = Blueprint("commands", __name__, cli_group=None)
 

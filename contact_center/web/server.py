@@ -12,8 +12,8 @@ from flask import Flask
 
 from contact_center.clock import run_clock
 from contact_center.demo import seed_demo_history, seed_demo_users
-from contact_center.extensions import socketio
 from contact_center.services import Services
+from contact_center.web.extensions import socketio
 from contact_center.worker import start_embedded_worker
 
 

@@ -15,10 +15,10 @@ from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
 
-from contact_center.call_center import APOLOGY
 from contact_center.exceptions import UnknownCall
-from contact_center.extensions import services
+from contact_center.ivr import apology_twiml
 from contact_center.replay_cache import ReplayCache, request_key
+from contact_center.web.extensions import services
 
 blueprint = Blueprint("voice", __name__, url_prefix="/voice")
 
@@ -32,21 +32,15 @@ def signed_url() -> str:
     return f"{base}{request.path}" + (f"?{query}" if query else "")
 
 
-def _fallback_apology() -> VoiceResponse:
-    response = VoiceResponse()
-    response.say(APOLOGY)
-    response.hangup()
-    return response
-
-
 def _keep_waiting() -> VoiceResponse:
     # A fault while a caller is on hold must not drop them from the queue.
     response = VoiceResponse()
-    response.pause(length=5)
+    response.pause(length=services().config.hold_pause_seconds)
     return response
 
 
 Fallback = Callable[[], VoiceResponse] | None
+View = Callable[[], VoiceResponse | None]
 
 
 def _require_signature() -> None:
@@ -61,7 +55,7 @@ def _require_signature() -> None:
         abort(403)
 
 
-def _run(view: Callable[[], VoiceResponse | None], fallback: Fallback) -> tuple[int, str]:
+def _run(view: View, fallback: Fallback) -> tuple[int, str]:
     """The view's answer as (status, body); on a fault, the fallback's."""
     try:
         twiml = view()
@@ -79,7 +73,7 @@ def _run(view: Callable[[], VoiceResponse | None], fallback: Fallback) -> tuple[
     return (204, "") if twiml is None else (200, str(twiml))
 
 
-def _answer_once(view: Callable[[], VoiceResponse | None], fallback: Fallback) -> tuple[int, str]:
+def _answer_once(view: View, fallback: Fallback) -> tuple[int, str]:
     key = request_key("POST", signed_url(), request.form.items(multi=True))
     try:
         answer = ReplayCache(services().redis).answer_once(key, lambda: _run(view, fallback))
@@ -94,14 +88,14 @@ def _answer_once(view: Callable[[], VoiceResponse | None], fallback: Fallback) -
     return answer
 
 
-def twilio_webhook(fallback: Fallback = _fallback_apology):
+def twilio_webhook(fallback: Fallback = apology_twiml) -> Callable[[View], Callable[[], Response]]:
     """Signature check, replay protection and a graceful answer on faults.
 
     ``fallback=None`` marks a callback whose answer Twilio does not play
     (status callbacks): a fault there is a 500, so Twilio logs it.
     """
 
-    def decorate(view: Callable[[], VoiceResponse | None]):
+    def decorate(view: View) -> Callable[[], Response]:
         @functools.wraps(view)
         def wrapper() -> Response:
             _require_signature()
@@ -205,4 +199,4 @@ def fallback() -> VoiceResponse:
         request.form.get("CallSid", "?"), request.form.get("ErrorCode", "?"),
         request.form.get("ErrorUrl", "(no ErrorUrl sent)"),
     )
-    return _fallback_apology()
+    return apology_twiml()
