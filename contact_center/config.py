@@ -89,6 +89,11 @@ class Config:
         if account_sid and not auth_token:
             raise RuntimeError("TWILIO_ACCOUNT_SID is set but TWILIO_AUTH_TOKEN is not")
         redis_url = env.get("REDIS_URL") or None
+        if redis_url and not env.get("SECRET_KEY"):
+            # Several processes must sign sessions alike, or logins break between them.
+            raise RuntimeError("SECRET_KEY must be set when REDIS_URL is (production runs several processes)")
+        if account_sid and not env.get("PUBLIC_BASE_URL"):
+            raise RuntimeError("PUBLIC_BASE_URL must be set with a Twilio account: signatures are checked against it")
         simulator_port = env.get("SIMULATOR_API_PORT", "5081")
         port = int(env.get("PORT", "5000"))
         return cls(

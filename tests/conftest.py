@@ -198,3 +198,98 @@ def live_server(config: Config, virtual_twilio):
     server = LiveServer(live_config)
     yield server
     server.stop()
+
+
+# -- action helpers: what many tests do on the way to what they check ----------------------
+
+
+def walk_to_billing(twilio: TwilioSigner, call_sid: str, caller: str = "+15005550006") -> dict[str, str]:
+    """A caller rings and presses 1 (English), then 1 (billing): the call waits in
+    the billing queue. Returns the in-progress parameters for later webhooks."""
+    twilio.post("/voice/incoming", call_params(call_sid, caller=caller))
+    live = call_params(call_sid, caller=caller, CallStatus="in-progress")
+    twilio.post("/voice/step?node=language&attempt=1&visit=0", {**live, "Digits": "1"})
+    twilio.post("/voice/step?node=menu_en&attempt=1&visit=1", {**live, "Digits": "1"})
+    return live
+
+
+def seed_agents(services, *online: str) -> dict[str, int]:
+    """Seed the demo users, register the ``online`` ones with routing (as their
+    console connecting does) and return ``{username: id}``."""
+    from sqlalchemy import select
+
+    from contact_center.demo import seed_demo_users
+    from contact_center.models import User
+
+    seed_demo_users(services.db)
+    with services.db.session() as session:
+        ids = {u.username: u.id for u in session.scalars(select(User))}
+    for name in online:
+        services.call_center.agent_online(ids[name])
+    return ids
+
+
+@pytest.fixture
+def online_usernames() -> tuple[str, ...]:
+    """The demo agents ``agents`` registers with routing: none. A test module
+    that needs agents online overrides this fixture with their usernames."""
+    return ()
+
+
+@pytest.fixture
+def agents(services, online_usernames: tuple[str, ...]) -> dict[str, int]:
+    """The demo users, seeded: ``{username: id}``."""
+    return seed_agents(services, *online_usernames)
+
+
+def agent_console(app, username: str, namespace: str = "/agent"):
+    """A Socket.IO test client logged in as a demo user (password ``{username}-demo``)."""
+    from contact_center.web.extensions import socketio
+
+    http = app.test_client()
+    http.post("/login", data={"username": username, "password": f"{username}-demo"})
+    return socketio.test_client(app, namespace=namespace, flask_test_client=http)
+
+
+class Emitted(list):
+    """Socket.IO events the product emitted, as (event, payload, room), in order;
+    ``offers`` holds the payloads of the ``offer`` events alone."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.offers: list[dict] = []
+
+
+def record_emits(services) -> Emitted:
+    """Record every event the product emits, still sending it on."""
+    emitted = Emitted()
+    original = services.call_center.notifier._emit
+
+    def record(event, payload, namespace=None, to=None):
+        emitted.append((event, payload, to))
+        if event == "offer":
+            emitted.offers.append(payload)
+        return original(event, payload, namespace=namespace, to=to)
+
+    services.call_center.notifier._emit = record
+    return emitted
+
+
+@pytest.fixture
+def sent(services) -> Emitted:
+    """Every Socket.IO event the product emits: (event, payload, room)."""
+    return record_emits(services)
+
+
+@pytest.fixture
+def offers(sent: Emitted) -> list[dict]:
+    """The payload of every offer the product sends, to any agent."""
+    return sent.offers
+
+
+@pytest.fixture
+def rest_ok(services) -> list[str]:
+    """Twilio's REST API accepts every call update; the CallSids updated, in order."""
+    updates: list[str] = []
+    services.call_center.telephony.redirect_call = lambda sid, twiml: updates.append(sid)
+    return updates

@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
-from contact_center.demo import seed_demo_users
-from contact_center.models import Call, Event, User
+from contact_center.models import Call, Event
 from contact_center.web.extensions import socketio
-from tests.conftest import call_params
-
-
-@pytest.fixture
-def users(services):
-    seed_demo_users(services.db)
-    with services.db.session() as session:
-        return {u.username: u.id for u in session.scalars(select(User))}
-
-
-def _socket(app, username: str, namespace: str = "/agent"):
-    http = app.test_client()
-    http.post("/login", data={"username": username, "password": f"{username}-demo"})
-    return socketio.test_client(app, namespace=namespace, flask_test_client=http)
+from tests.conftest import agent_console, call_params, walk_to_billing
 
 
 def _events(sock, namespace="/agent") -> list[tuple[str, object]]:
@@ -32,34 +17,27 @@ def _named(events, name):
     return [data for event, data in events if event == name]
 
 
-def _enqueue_billing(twilio, call_sid: str) -> None:
-    twilio.post("/voice/incoming", call_params(call_sid))
-    live = call_params(call_sid, CallStatus="in-progress")
-    twilio.post("/voice/step?node=language&attempt=1&visit=0", {**live, "Digits": "1"})
-    twilio.post("/voice/step?node=menu_en&attempt=1&visit=1", {**live, "Digits": "1"})
-
-
 def test_socket_without_login_is_refused(app):
     sock = socketio.test_client(app, namespace="/agent")
     assert not sock.is_connected("/agent")
 
 
-def test_agent_cannot_open_the_supervisor_board(app, users):
-    sock = _socket(app, "alice", "/supervisor")
+def test_agent_cannot_open_the_supervisor_board(app, agents):
+    sock = agent_console(app, "alice", "/supervisor")
     assert not sock.is_connected("/supervisor")
 
 
-def test_supervisor_gets_the_board_on_connect(app, users):
-    sock = _socket(app, "sam", "/supervisor")
+def test_supervisor_gets_the_board_on_connect(app, agents):
+    sock = agent_console(app, "sam", "/supervisor")
     boards = _named(_events(sock, "/supervisor"), "board")
     assert boards and {"queues", "agents", "leaderboard", "now"} <= set(boards[0])
 
 
-def test_lapsed_offer_goes_to_the_next_agent_and_the_first_is_missed(app, services, twilio, users):
-    alice, boris = _socket(app, "alice"), _socket(app, "boris")
+def test_lapsed_offer_goes_to_the_next_agent_and_the_first_is_missed(app, services, twilio, agents):
+    alice, boris = agent_console(app, "alice"), agent_console(app, "boris")
     for sock in (alice, boris):
         sock.emit("set_state", {"state": "available"}, namespace="/agent")
-    _enqueue_billing(twilio, "CAlapse")
+    walk_to_billing(twilio, "CAlapse")
     first = _named(_events(alice, "/agent"), "offer")  # alice went available first: longest idle
     assert [o["call_sid"] for o in first] == ["CAlapse"]
     assert _named(_events(boris, "/agent"), "offer") == []
@@ -76,10 +54,10 @@ def test_lapsed_offer_goes_to_the_next_agent_and_the_first_is_missed(app, servic
     assert kinds.count("offered") == 2 and "offer_timed_out" in kinds
 
 
-def test_caller_hanging_up_withdraws_the_offer(app, services, twilio, users):
-    alice = _socket(app, "alice")
+def test_caller_hanging_up_withdraws_the_offer(app, services, twilio, agents):
+    alice = agent_console(app, "alice")
     alice.emit("set_state", {"state": "available"}, namespace="/agent")
-    _enqueue_billing(twilio, "CAgone")
+    walk_to_billing(twilio, "CAgone")
     assert _named(_events(alice, "/agent"), "offer")
     twilio.post("/voice/queue-result", call_params("CAgone", CallStatus="completed", QueueResult="hangup",
                                                    QueueTime="7"))
@@ -90,21 +68,21 @@ def test_caller_hanging_up_withdraws_the_offer(app, services, twilio, users):
         assert session.scalar(select(Call.outcome).where(Call.call_sid == "CAgone")) == "abandoned"
 
 
-def test_decline_sends_the_call_on_and_the_agent_away(app, services, twilio, users):
-    alice, boris = _socket(app, "alice"), _socket(app, "boris")
+def test_decline_sends_the_call_on_and_the_agent_away(app, services, twilio, agents):
+    alice, boris = agent_console(app, "alice"), agent_console(app, "boris")
     alice.emit("set_state", {"state": "available"}, namespace="/agent")
     boris.emit("set_state", {"state": "available"}, namespace="/agent")
-    _enqueue_billing(twilio, "CAdecline")
+    walk_to_billing(twilio, "CAdecline")
     offer = _named(_events(alice, "/agent"), "offer")[0]
     alice.emit("decline", {"call_sid": "CAdecline", "offer_id": offer["offer_id"]}, namespace="/agent")
     assert _named(_events(alice, "/agent"), "state")[-1]["state"] == "away"
     assert [o["call_sid"] for o in _named(_events(boris, "/agent"), "offer")] == ["CAdecline"]
 
 
-def test_accept_of_someone_elses_offer_is_refused(app, services, twilio, users):
-    alice, boris = _socket(app, "alice"), _socket(app, "boris")
+def test_accept_of_someone_elses_offer_is_refused(app, services, twilio, agents):
+    alice, boris = agent_console(app, "alice"), agent_console(app, "boris")
     alice.emit("set_state", {"state": "available"}, namespace="/agent")
-    _enqueue_billing(twilio, "CAmine")
+    walk_to_billing(twilio, "CAmine")
     offer = _named(_events(alice, "/agent"), "offer")[0]
     boris.emit("accept", {"call_sid": "CAmine", "offer_id": offer["offer_id"]}, namespace="/agent")
     errors = _named(_events(boris, "/agent"), "error")
@@ -112,11 +90,11 @@ def test_accept_of_someone_elses_offer_is_refused(app, services, twilio, users):
     assert services.router.call("CAmine")["state"] == "offered"
 
 
-def test_accept_when_twilio_is_unreachable_puts_the_call_back(app, services, twilio, users):
+def test_accept_when_twilio_is_unreachable_puts_the_call_back(app, services, twilio, agents):
     # The test config points the REST client at a closed port.
-    alice = _socket(app, "alice")
+    alice = agent_console(app, "alice")
     alice.emit("set_state", {"state": "available"}, namespace="/agent")
-    _enqueue_billing(twilio, "CAnorest")
+    walk_to_billing(twilio, "CAnorest")
     offer = _named(_events(alice, "/agent"), "offer")[0]
     alice.emit("accept", {"call_sid": "CAnorest", "offer_id": offer["offer_id"]}, namespace="/agent")
     events = _events(alice, "/agent")
@@ -126,8 +104,8 @@ def test_accept_when_twilio_is_unreachable_puts_the_call_back(app, services, twi
     assert services.router.call("CAnorest")["state"] == "offered"
 
 
-def test_malformed_console_messages_get_an_error_not_a_crash(app, users):
-    alice = _socket(app, "alice")
+def test_malformed_console_messages_get_an_error_not_a_crash(app, agents):
+    alice = agent_console(app, "alice")
     alice.emit("accept", {"nothing": "here"}, namespace="/agent")
     alice.emit("set_state", "available", namespace="/agent")
     alice.emit("set_state", {"state": "busy"}, namespace="/agent")
@@ -135,8 +113,8 @@ def test_malformed_console_messages_get_an_error_not_a_crash(app, users):
     assert len(errors) == 3
 
 
-def test_disconnecting_while_available_goes_offline(app, services, users):
-    alice = _socket(app, "alice")
+def test_disconnecting_while_available_goes_offline(app, services, agents):
+    alice = agent_console(app, "alice")
     alice.emit("set_state", {"state": "available"}, namespace="/agent")
     alice.disconnect(namespace="/agent")
-    assert services.router.agent(users["alice"])["state"] == "offline"
+    assert services.router.agent(agents["alice"])["state"] == "offline"

@@ -44,6 +44,7 @@ def test_production_settings_come_from_the_environment():
         "TWILIO_ACCOUNT_SID": "AC" + "a" * 32,
         "TWILIO_AUTH_TOKEN": "secret",
         "PUBLIC_BASE_URL": "https://cc.example.com/",
+        "SECRET_KEY": "one-key-for-every-process",
     })
     assert config.database_url == "postgresql+psycopg://u:p@db/cc"
     assert config.socketio_message_queue == "redis://cache:6379/0"
@@ -65,3 +66,15 @@ def test_create_user_command_makes_a_user_who_can_log_in(app):
     response = client.post("/login", data={"username": "dora", "password": "s3cret-pass"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/console")
     assert client.post("/login", data={"username": "dora", "password": "wrong"}).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"REDIS_URL": "redis://cache:6379/0"}, "SECRET_KEY must be set"),
+        ({"TWILIO_ACCOUNT_SID": "AC" + "a" * 32, "TWILIO_AUTH_TOKEN": "t"}, "PUBLIC_BASE_URL must be set"),
+    ],
+)
+def test_production_mistakes_are_loud(env, message):
+    with pytest.raises(RuntimeError, match=message):
+        Config.from_env(env)

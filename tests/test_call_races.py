@@ -11,42 +11,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from contact_center.demo import seed_demo_users
 from contact_center.exceptions import TelephonyError
-from contact_center.models import Call, Event, User
-from tests.conftest import call_params
+from contact_center.models import Call, Event
+from tests.conftest import call_params, walk_to_billing
 
 
 @pytest.fixture
-def agents(services):
-    seed_demo_users(services.db)
-    with services.db.session() as session:
-        ids = {u.username: u.id for u in session.scalars(select(User))}
-    for name in ("alice", "boris", "chen"):
-        services.call_center.agent_online(ids[name])
-    return ids
-
-
-@pytest.fixture
-def sent(services):
-    """Every Socket.IO event the product emits: (event, payload, room)."""
-    out: list[tuple[str, object, str | None]] = []
-    original = services.call_center.notifier._emit
-
-    def record(event, payload, namespace=None, to=None):
-        out.append((event, payload, to))
-        return original(event, payload, namespace=namespace, to=to)
-
-    services.call_center.notifier._emit = record
-    return out
-
-
-@pytest.fixture
-def rest_ok(services):
-    """Twilio's REST API accepts every call update."""
-    updates: list[str] = []
-    services.call_center.telephony.redirect_call = lambda sid, twiml: updates.append(sid)
-    return updates
+def online_usernames():
+    return ("alice", "boris", "chen")
 
 
 def _offers(sent, agent_id):
@@ -61,13 +33,6 @@ def _call(services, sid) -> Call:
 def _kinds(services, sid) -> list[str]:
     with services.db.session() as session:
         return [e.kind for e in session.scalars(select(Event).where(Event.call_sid == sid).order_by(Event.id))]
-
-
-def _to_billing(twilio, sid):
-    twilio.post("/voice/incoming", call_params(sid))
-    live = call_params(sid, CallStatus="in-progress")
-    twilio.post("/voice/step?node=language&attempt=1&visit=0", {**live, "Digits": "1"})
-    twilio.post("/voice/step?node=menu_en&attempt=1&visit=1", {**live, "Digits": "1"})
 
 
 def _available(services, agent_id):
@@ -107,7 +72,7 @@ def test_dial_result_after_parent_completed_leaves_call_completed_and_agent_can_
     status callback arrives before the <Dial action> (DialCallStatus=canceled)."""
     alice = agents["alice"]
     _available(services, alice)
-    _to_billing(twilio, "CAorder")
+    walk_to_billing(twilio, "CAorder")
     [offer] = _offers(sent, alice)
     services.call_center.accept(alice, "CAorder", offer["offer_id"])
 
@@ -135,7 +100,7 @@ def test_repeated_dial_result_does_not_requeue_a_call_another_agent_is_taking(
     alice, boris, chen = agents["alice"], agents["boris"], agents["chen"]
     _available(services, alice)
     _available(services, boris)
-    _to_billing(twilio, "CAtwice")
+    walk_to_billing(twilio, "CAtwice")
     [offer] = _offers(sent, alice)
     services.call_center.accept(alice, "CAtwice", offer["offer_id"])
     no_answer = call_params("CAtwice", CallStatus="in-progress", DialCallStatus="no-answer",
@@ -161,7 +126,7 @@ def test_stale_dial_result_after_the_next_agent_connected_does_not_orphan_their_
     alice, boris = agents["alice"], agents["boris"]
     _available(services, alice)
     _available(services, boris)
-    _to_billing(twilio, "CAstale")
+    walk_to_billing(twilio, "CAstale")
     services.call_center.accept(alice, "CAstale", _offers(sent, alice)[0]["offer_id"])
     no_answer = call_params("CAstale", CallStatus="in-progress", DialCallStatus="no-answer",
                             DialCallSid="CAlegA", DialCallDuration="0")
@@ -187,7 +152,7 @@ def test_accept_racing_the_callers_hang_up_never_leaves_a_live_status(
     bridge (Twilio refuses: the call is over)."""
     alice = agents["alice"]
     _available(services, alice)
-    _to_billing(twilio, "CArace")
+    walk_to_billing(twilio, "CArace")
     [offer] = _offers(sent, alice)
 
     router_accept = services.router.accept
@@ -213,7 +178,7 @@ def test_accept_racing_the_callers_hang_up_never_leaves_a_live_status(
 
 
 def test_menu_step_resent_with_other_parameters_records_the_path_once(twilio, services):
-    _to_billing(twilio, "CAresend")
+    walk_to_billing(twilio, "CAresend")
     events_before = _kinds(services, "CAresend")
     resent = call_params("CAresend", CallStatus="in-progress", Digits="1", msg="Gather End")
     twilio.post("/voice/step?node=menu_en&attempt=1&visit=1", resent)
@@ -233,7 +198,7 @@ def test_hangup_reported_by_queue_result_and_status_at_once_is_recorded_once(
     from contact_center import call_center as cc
     from tests.conftest import TwilioSigner
 
-    _to_billing(twilio, "CAboth")
+    walk_to_billing(twilio, "CAboth")
     barrier = threading.Barrier(2)
     original = cc._find_call
 

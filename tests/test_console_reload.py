@@ -9,42 +9,20 @@ OFFER_TIMEOUT_SECONDS before the agent is marked "missed".
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import select
-
-from contact_center.demo import seed_demo_users
-from contact_center.models import User
-from contact_center.web.extensions import socketio
-from tests.conftest import call_params
+from tests.conftest import agent_console, walk_to_billing
 
 
-@pytest.fixture
-def alice(services):
-    seed_demo_users(services.db)
-    with services.db.session() as session:
-        return session.scalar(select(User.id).where(User.username == "alice"))
-
-
-def _console(app):
-    http = app.test_client()
-    http.post("/login", data={"username": "alice", "password": "alice-demo"})
-    return socketio.test_client(app, namespace="/agent", flask_test_client=http)
-
-
-def test_reloaded_console_can_still_accept_the_pending_offer(app, services, twilio, alice):
-    updates = []
-    services.call_center.telephony.redirect_call = lambda sid, twiml: updates.append(sid)
-    page = _console(app)
+def test_reloaded_console_can_still_accept_the_pending_offer(app, services, twilio, agents, rest_ok):
+    alice = agents["alice"]
+    updates = rest_ok
+    page = agent_console(app, "alice")
     page.emit("set_state", {"state": "available"}, namespace="/agent")
     sid = "CAreload"
-    twilio.post("/voice/incoming", call_params(sid))
-    live = call_params(sid, CallStatus="in-progress")
-    twilio.post("/voice/step?node=language&attempt=1&visit=0", {**live, "Digits": "1"})
-    twilio.post("/voice/step?node=menu_en&attempt=1&visit=1", {**live, "Digits": "1"})
+    walk_to_billing(twilio, sid)
     assert services.router.agent(alice)["state"] == "offered"
 
     page.disconnect(namespace="/agent")  # F5
-    reloaded = _console(app)
+    reloaded = agent_console(app, "alice")
 
     received = reloaded.get_received("/agent")
     offers = [m["args"][0] for m in received if m["name"] == "offer"]

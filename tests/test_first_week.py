@@ -6,35 +6,17 @@ import io
 import threading
 import xml.etree.ElementTree as ET
 
-import pytest
 from sqlalchemy import func, select
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from contact_center import customers
-from contact_center.demo import seed_demo_users
-from contact_center.models import Call, User
-from contact_center.web.extensions import socketio
-from tests.conftest import TwilioSigner, call_params
-
-
-@pytest.fixture
-def users(services):
-    seed_demo_users(services.db)
-    with services.db.session() as session:
-        return {u.username: u.id for u in session.scalars(select(User))}
-
-
-def _to_billing(twilio, sid, caller):
-    twilio.post("/voice/incoming", call_params(sid, caller=caller))
-    live = call_params(sid, caller=caller, CallStatus="in-progress")
-    twilio.post("/voice/step?node=language&attempt=1&visit=0", {**live, "Digits": "1"})
-    twilio.post("/voice/step?node=menu_en&attempt=1&visit=1", {**live, "Digits": "1"})
-
+from contact_center.models import Call
+from tests.conftest import TwilioSigner, agent_console, call_params, walk_to_billing
 
 # -- the screen pop ------------------------------------------------------------------
 
 
-def test_withheld_numbers_do_not_share_one_customer_history(twilio, services, users):
+def test_withheld_numbers_do_not_share_one_customer_history(twilio, services, agents, offers):
     """Callers with a withheld number all arrive as From=anonymous. The agent's
     screen pop must not show one stranger's calls and notes to the next."""
     with services.db.session() as session:
@@ -42,14 +24,12 @@ def test_withheld_numbers_do_not_share_one_customer_history(twilio, services, us
         session.add(Call(call_sid="CAfirst", customer=customer, from_number="anonymous",
                          flow_name="support", flow_version="v", status="completed",
                          outcome="answered", note="Card ending 4242 blocked, DOB 1970-01-01"))
-    seen = []
-    services.call_center.notifier._emit = lambda event, payload, **kw: seen.append((event, payload))
-    services.call_center.agent_online(users["alice"])
-    services.call_center.set_agent_state(users["alice"], "available")
+    services.call_center.agent_online(agents["alice"])
+    services.call_center.set_agent_state(agents["alice"], "available")
 
-    _to_billing(twilio, "CAsecond", caller="anonymous")
+    walk_to_billing(twilio, "CAsecond", caller="anonymous")
 
-    [offer] = [p for e, p in seen if e == "offer"]
+    [offer] = offers
     assert offer["call_sid"] == "CAsecond"
     assert offer["history"] == [], "a withheld-number caller is shown another caller's history"
 
@@ -91,25 +71,19 @@ def test_two_first_calls_from_one_new_number_are_both_answered(app, config, serv
 # -- the agent console -----------------------------------------------------------------
 
 
-def _agent_socket(app, username):
-    http = app.test_client()
-    http.post("/login", data={"username": username, "password": f"{username}-demo"})
-    return socketio.test_client(app, namespace="/agent", flask_test_client=http)
-
-
-def test_closing_a_second_console_tab_does_not_take_the_agent_offline(app, services, users):
+def test_closing_a_second_console_tab_does_not_take_the_agent_offline(app, services, agents):
     """Alice has the console open in two tabs (or her socket reconnected before
     the old one timed out). The old connection going away must not silently
     stop her calls while a console is still connected."""
-    first = _agent_socket(app, "alice")
-    second = _agent_socket(app, "alice")
+    first = agent_console(app, "alice")
+    second = agent_console(app, "alice")
     second.emit("set_state", {"state": "available"}, namespace="/agent")
-    assert services.router.agent(users["alice"])["state"] == "available"
+    assert services.router.agent(agents["alice"])["state"] == "available"
 
     first.disconnect(namespace="/agent")
 
     assert second.is_connected("/agent")
-    assert services.router.agent(users["alice"])["state"] == "available"
+    assert services.router.agent(agents["alice"])["state"] == "available"
 
 
 # -- unauthenticated traffic -------------------------------------------------------------

@@ -11,40 +11,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from contact_center.demo import seed_demo_users
-from contact_center.models import Call, User
-from tests.conftest import call_params
+from contact_center.models import Call
+from tests.conftest import call_params, walk_to_billing
 
 
 @pytest.fixture
-def agents(services):
-    seed_demo_users(services.db)
-    with services.db.session() as session:
-        ids = {u.username: u.id for u in session.scalars(select(User))}
-    for name in ("alice", "boris"):
-        services.call_center.agent_online(ids[name])
-    return ids
-
-
-@pytest.fixture
-def offers(services):
-    out = []
-    original = services.call_center.notifier._emit
-
-    def record(event, payload, namespace=None, to=None):
-        if event == "offer":
-            out.append(payload)
-        return original(event, payload, namespace=namespace, to=to)
-
-    services.call_center.notifier._emit = record
-    return out
-
-
-def _to_billing(twilio, sid):
-    twilio.post("/voice/incoming", call_params(sid))
-    live = call_params(sid, CallStatus="in-progress")
-    twilio.post("/voice/step?node=language&attempt=1&visit=0", {**live, "Digits": "1"})
-    twilio.post("/voice/step?node=menu_en&attempt=1&visit=1", {**live, "Digits": "1"})
+def online_usernames():
+    return ("alice", "boris")
 
 
 def _call(services, sid) -> Call:
@@ -53,16 +26,15 @@ def _call(services, sid) -> Call:
 
 
 def test_caller_hanging_up_as_the_agent_leg_fails_is_not_put_back_in_the_queue(
-    twilio, services, agents, offers
+    twilio, services, agents, offers, rest_ok
 ):
     """Alice's phone does not answer: Twilio posts the <Dial action>
     (no-answer). While it is handled (after routing put the call back in line),
     the caller gives up and the `completed` status callback is handled."""
     alice = agents["alice"]
-    services.call_center.telephony.redirect_call = lambda sid, twiml: None
     services.call_center.set_agent_state(alice, "available")
     sid = "CAlost"
-    _to_billing(twilio, sid)
+    walk_to_billing(twilio, sid)
     services.call_center.accept(alice, sid, offers[0]["offer_id"])
 
     requeue = services.router.requeue
@@ -94,7 +66,7 @@ def test_caller_hanging_up_while_accept_writes_the_call_leaves_it_completed(
     alice = agents["alice"]
     services.call_center.set_agent_state(alice, "available")
     sid = "CAlost2"
-    _to_billing(twilio, sid)
+    walk_to_billing(twilio, sid)
 
     center = services.call_center
     dial_twiml = center._dial_agent_twiml

@@ -10,9 +10,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app import create_app
-from contact_center.demo import seed_demo_users
-from contact_center.models import Call, User
-from tests.conftest import TwilioSigner, call_params
+from contact_center.models import Call
+from tests.conftest import TwilioSigner, call_params, record_emits, seed_agents
 
 BACK_AND_FORTH = """\
 name: loop
@@ -46,12 +45,8 @@ def test_choice_made_on_a_second_visit_to_a_menu_reaches_an_agent(config, tmp_pa
     app = create_app(config.with_overrides(flows_dir=flows, default_flow="loop"))
     services = app.extensions["contact_center"]
     try:
-        seed_demo_users(services.db)
-        with services.db.session() as session:
-            alice = session.scalar(select(User.id).where(User.username == "alice"))
-        offers = []
-        services.call_center.notifier._emit = (
-            lambda event, payload, **kw: offers.append(payload) if event == "offer" else None)
+        alice = seed_agents(services)["alice"]
+        offers = record_emits(services).offers
         services.call_center.agent_online(alice)
         services.call_center.set_agent_state(alice, "available")
         twilio = TwilioSigner(app.test_client(), config)

@@ -9,9 +9,8 @@ from sqlalchemy import select
 
 from contact_center import call_center as cc
 from contact_center import jobs
-from contact_center.demo import seed_demo_users
-from contact_center.models import Call, User
-from tests.conftest import call_params
+from contact_center.models import Call
+from tests.conftest import call_params, walk_to_billing
 
 
 class Clock:
@@ -26,32 +25,22 @@ class Clock:
 
 
 @pytest.fixture
-def alice(services):
-    seed_demo_users(services.db)
-    with services.db.session() as session:
-        agent_id = session.scalar(select(User.id).where(User.username == "alice"))
-    services.call_center.agent_online(agent_id)
-    return agent_id
+def online_usernames():
+    return ("alice",)
 
 
-def test_survey_time_after_the_agent_hung_up_is_not_talk_time(services, twilio, alice, monkeypatch):
+def test_survey_time_after_the_agent_hung_up_is_not_talk_time(services, twilio, agents, offers, rest_ok, monkeypatch):
     """Alice grabs a call and hangs up after 5 s; the caller then spends 15 s in
     the satisfaction survey. Her leg's own `completed` callback (CallDuration=5)
     reaches us only after the parent call's, as status callbacks may. A 5 s
     call is below MIN_TALK_SECONDS and must earn nothing."""
+    alice = agents["alice"]
     clock = Clock()
     monkeypatch.setattr(cc, "utcnow", clock)
-    offers = []
-    services.call_center.notifier._emit = (
-        lambda event, payload, **kw: offers.append(payload) if event == "offer" else None)
-    services.call_center.telephony.redirect_call = lambda sid, twiml: None
     services.call_center.set_agent_state(alice, "available")
 
     sid = "CAgrab"
-    twilio.post("/voice/incoming", call_params(sid))
-    live = call_params(sid, CallStatus="in-progress")
-    twilio.post("/voice/step?node=language&attempt=1&visit=0", {**live, "Digits": "1"})
-    twilio.post("/voice/step?node=menu_en&attempt=1&visit=1", {**live, "Digits": "1"})
+    live = walk_to_billing(twilio, sid)
     services.call_center.accept(alice, sid, offers[0]["offer_id"])
     leg = f"/voice/agent-leg?call={sid}&agent={alice}"
     twilio.post(leg, {"CallSid": "CAleg", "ParentCallSid": sid, "CallStatus": "in-progress"})

@@ -6,29 +6,13 @@ import pytest
 from sqlalchemy import select
 
 from app import create_app
-from contact_center.demo import seed_demo_users
 from contact_center.exceptions import OfferNotValid
-from contact_center.models import Call, User
-from tests.conftest import CLAIM_KEY, TwilioSigner, call_params
-
-
-def _to_billing(twilio, sid: str) -> None:
-    twilio.post("/voice/incoming", call_params(sid))
-    live = call_params(sid, CallStatus="in-progress")
-    twilio.post("/voice/step?node=language&attempt=1&visit=0", {**live, "Digits": "1"})
-    twilio.post("/voice/step?node=menu_en&attempt=1&visit=1", {**live, "Digits": "1"})
-
-
-def _agent(services, username: str) -> int:
-    seed_demo_users(services.db)
-    with services.db.session() as session:
-        agent_id = session.scalar(select(User.id).where(User.username == username))
-    services.call_center.agent_online(agent_id)
-    return agent_id
+from contact_center.models import Call
+from tests.conftest import CLAIM_KEY, TwilioSigner, record_emits, seed_agents, walk_to_billing
 
 
 def test_waiting_calls_survive_a_redis_restart(services, twilio, redis_conn):
-    _to_billing(twilio, "CAkept")
+    walk_to_billing(twilio, "CAkept")
     enqueued_at = float(services.router.call("CAkept")["enqueued_at"])
     claim = redis_conn.get(CLAIM_KEY)
     redis_conn.flushdb()  # Redis restarted with nothing on disk
@@ -40,7 +24,7 @@ def test_waiting_calls_survive_a_redis_restart(services, twilio, redis_conn):
     routed = services.router.call("CAkept")
     assert routed["state"] == "waiting" and routed["queue"] == "billing"
     assert float(routed["enqueued_at"]) == pytest.approx(enqueued_at, abs=1)  # keeps its place
-    alice = _agent(services, "alice")
+    alice = seed_agents(services, "alice")["alice"]
     services.call_center.set_agent_state(alice, "available")
     assert services.router.call("CAkept")["agent"] == str(alice)
 
@@ -51,13 +35,10 @@ def test_a_call_twilio_says_is_over_is_ended_not_offered_again(config, virtual_t
     app = create_app(config.with_overrides(twilio_api_base_url=virtual_twilio.api_base_url))
     services = app.extensions["contact_center"]
     twilio = TwilioSigner(app.test_client(), config)
-    offers: list[dict] = []
-    emit = services.call_center.notifier._emit
-    services.call_center.notifier._emit = lambda event, payload, **kw: (
-        offers.append(payload) if event == "offer" else None, emit(event, payload, **kw))
-    alice = _agent(services, "alice")
+    offers = record_emits(services).offers
+    alice = seed_agents(services, "alice")["alice"]
     services.call_center.set_agent_state(alice, "available")
-    _to_billing(twilio, "CAghost")
+    walk_to_billing(twilio, "CAghost")
     [offer] = offers
 
     with pytest.raises(OfferNotValid, match="already hung up"):

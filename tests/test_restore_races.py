@@ -2,39 +2,26 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
-from contact_center.demo import seed_demo_users
-from contact_center.models import Call, User
-from tests.conftest import CLAIM_KEY, call_params
+from contact_center.models import Call
+from tests.conftest import CLAIM_KEY, call_params, walk_to_billing
 
 
-def _to_billing(twilio, sid):
-    twilio.post("/voice/incoming", call_params(sid))
-    live = call_params(sid, CallStatus="in-progress")
-    twilio.post("/voice/step?node=language&attempt=1&visit=0", {**live, "Digits": "1"})
-    twilio.post("/voice/step?node=menu_en&attempt=1&visit=1", {**live, "Digits": "1"})
+@pytest.fixture
+def online_usernames():
+    return ("alice",)
 
 
-def _alice(services):
-    seed_demo_users(services.db)
-    with services.db.session() as session:
-        alice = session.scalar(select(User.id).where(User.username == "alice"))
-    services.call_center.agent_online(alice)
-    return alice
-
-
-def test_caller_ringing_an_agent_when_redis_restarts_is_not_hung_up_on(services, twilio, redis_conn):
+def test_caller_ringing_an_agent_when_redis_restarts_is_not_hung_up_on(
+    services, twilio, redis_conn, agents, offers, rest_ok
+):
     """Alice's phone rings when Redis loses everything; she does not answer.
     The caller is still on the line and must go back in line, not be hung up on."""
-    alice = _alice(services)
-    offers = []
-    emit = services.call_center.notifier._emit
-    services.call_center.notifier._emit = lambda e, p, **kw: (offers.append(p) if e == "offer" else None,
-                                                              emit(e, p, **kw))
-    services.call_center.telephony.redirect_call = lambda sid, twiml: None
+    alice = agents["alice"]
     services.call_center.set_agent_state(alice, "available")
-    _to_billing(twilio, "CAringing")
+    walk_to_billing(twilio, "CAringing")
     services.call_center.accept(alice, "CAringing", offers[-1]["offer_id"])
 
     claim = redis_conn.get(CLAIM_KEY)
@@ -53,7 +40,7 @@ def test_caller_ringing_an_agent_when_redis_restarts_is_not_hung_up_on(services,
 def test_restore_running_while_a_caller_hangs_up_leaves_no_ghost_in_line(services, twilio):
     """The clock's restore check runs while the caller's `completed` callback is
     handled: routing has dropped the call, the database still says queued."""
-    _to_billing(twilio, "CAgone")
+    walk_to_billing(twilio, "CAgone")
     end_call = services.router.end_call
 
     def end_then_clock_checks(call_sid):

@@ -11,31 +11,24 @@ wrap-up, and Alice gets the points.
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
-from contact_center.demo import seed_demo_users
 from contact_center.exceptions import TelephonyError
-from contact_center.models import Event, User
-from tests.conftest import call_params
+from contact_center.models import Event
+from tests.conftest import walk_to_billing
 
 
-def test_in_progress_for_an_agent_the_call_is_not_with_changes_nothing(services, twilio):
-    seed_demo_users(services.db)
-    with services.db.session() as session:
-        ids = {u.username: u.id for u in session.scalars(select(User))}
-    alice, boris = ids["alice"], ids["boris"]
-    offers: list[dict] = []
-    emit = services.call_center.notifier._emit
-    services.call_center.notifier._emit = lambda event, payload, **kw: (
-        offers.append({**payload, "to": kw.get("to")}) if event == "offer" else None, emit(event, payload, **kw))
-    for agent in (alice, boris):
-        services.call_center.agent_online(agent)
+@pytest.fixture
+def online_usernames():
+    return ("alice", "boris")
+
+
+def test_in_progress_for_an_agent_the_call_is_not_with_changes_nothing(services, twilio, agents, sent, offers):
+    alice, boris = agents["alice"], agents["boris"]
     services.call_center.set_agent_state(alice, "available")
     sid = "CAstaleleg"
-    twilio.post("/voice/incoming", call_params(sid))
-    live = call_params(sid, CallStatus="in-progress")
-    twilio.post("/voice/step?node=language&attempt=1&visit=0", {**live, "Digits": "1"})
-    twilio.post("/voice/step?node=menu_en&attempt=1&visit=1", {**live, "Digits": "1"})
+    walk_to_billing(twilio, sid)
     services.call_center.set_agent_state(boris, "available")
 
     def times_out(call_sid, twiml):
@@ -46,7 +39,7 @@ def test_in_progress_for_an_agent_the_call_is_not_with_changes_nothing(services,
         services.call_center.accept(alice, sid, offers[-1]["offer_id"])
     except TelephonyError:
         pass
-    [to_boris] = [o for o in offers if o["to"] == f"agent:{boris}"]
+    [to_boris] = [p for e, p, to in sent if e == "offer" and to == f"agent:{boris}"]
 
     # Alice's leg (the update did reach Twilio) reports in-progress, late.
     twilio.post(f"/voice/agent-leg?call={sid}&agent={alice}",

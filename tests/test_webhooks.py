@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text
 
 from app import create_app
 from contact_center.models import Call, Event
-from tests.conftest import TwilioSigner, call_params
+from tests.conftest import TwilioSigner, call_params, walk_to_billing
 
 
 def _counts(services) -> tuple[int, int]:
@@ -24,13 +24,6 @@ def _counts(services) -> tuple[int, int]:
 def _call(services, call_sid: str) -> Call:
     with services.db.session() as session:
         return session.scalar(select(Call).where(Call.call_sid == call_sid))
-
-
-def _walk_to_billing(twilio: TwilioSigner, call_sid: str) -> None:
-    twilio.post("/voice/incoming", call_params(call_sid))
-    live = call_params(call_sid, CallStatus="in-progress")
-    twilio.post("/voice/step?node=language&attempt=1&visit=0", {**live, "Digits": "1"})
-    twilio.post("/voice/step?node=menu_en&attempt=1&visit=1", {**live, "Digits": "1"})
 
 
 @pytest.mark.parametrize(
@@ -75,7 +68,7 @@ def test_first_webhook_resent_with_other_parameters_creates_no_second_call(twili
 
 
 def test_replayed_menu_choice_enqueues_once(twilio, services):
-    _walk_to_billing(twilio, "CAonce")
+    walk_to_billing(twilio, "CAonce")
     counts = _counts(services)
     live = call_params("CAonce", CallStatus="in-progress", Digits="1")
     again = twilio.post("/voice/step?node=menu_en&attempt=1&visit=1", live)
@@ -87,7 +80,7 @@ def test_replayed_menu_choice_enqueues_once(twilio, services):
 
 
 def test_replayed_status_callback_completes_once(twilio, services):
-    _walk_to_billing(twilio, "CAdone")
+    walk_to_billing(twilio, "CAdone")
     done = call_params("CAdone", CallStatus="completed", CallDuration="12", SequenceNumber="3")
     assert twilio.post("/voice/status", done).status_code == 204
     counts = _counts(services)

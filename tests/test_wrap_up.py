@@ -8,26 +8,10 @@ wrap-up of the call she is writing up now, nor rewrite the old call's note.
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
-from contact_center.demo import seed_demo_users
-from contact_center.models import Call, User
-from contact_center.web.extensions import socketio
-from tests.conftest import call_params
-
-
-@pytest.fixture
-def alice(services):
-    seed_demo_users(services.db)
-    with services.db.session() as session:
-        return session.scalar(select(User.id).where(User.username == "alice"))
-
-
-def _console(app):
-    http = app.test_client()
-    http.post("/login", data={"username": "alice", "password": "alice-demo"})
-    return socketio.test_client(app, namespace="/agent", flask_test_client=http)
+from contact_center.models import Call
+from tests.conftest import agent_console, walk_to_billing
 
 
 def _offer(console, sid):
@@ -38,10 +22,7 @@ def _offer(console, sid):
 
 
 def _answered_and_hung_up(twilio, services, console, alice, sid):
-    twilio.post("/voice/incoming", call_params(sid))
-    live = call_params(sid, CallStatus="in-progress")
-    twilio.post("/voice/step?node=language&attempt=1&visit=0", {**live, "Digits": "1"})
-    twilio.post("/voice/step?node=menu_en&attempt=1&visit=1", {**live, "Digits": "1"})
+    live = walk_to_billing(twilio, sid)
     offer = _offer(console, sid)
     console.emit("accept", {"call_sid": sid, "offer_id": offer["offer_id"]}, namespace="/agent")
     twilio.post(f"/voice/agent-leg?call={sid}&agent={alice}",
@@ -52,9 +33,9 @@ def _answered_and_hung_up(twilio, services, console, alice, sid):
     assert services.router.agent(alice)["state"] == "wrap_up"
 
 
-def test_wrap_up_for_an_earlier_call_does_not_end_the_current_wrap_up(app, services, twilio, alice):
-    services.call_center.telephony.redirect_call = lambda sid, twiml: None
-    console = _console(app)
+def test_wrap_up_for_an_earlier_call_does_not_end_the_current_wrap_up(app, services, twilio, agents, rest_ok):
+    alice = agents["alice"]
+    console = agent_console(app, "alice")
     console.emit("set_state", {"state": "available"}, namespace="/agent")
 
     _answered_and_hung_up(twilio, services, console, alice, "CAfirst")

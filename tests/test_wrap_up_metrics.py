@@ -10,29 +10,19 @@ gets no screen pop to finish the note.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
-from contact_center.demo import seed_demo_users
 from contact_center.exceptions import ContactCenterError
-from contact_center.models import User
-from tests.conftest import call_params
+from tests.conftest import call_params, walk_to_billing
 
 
-def _answered_call_in_wrap_up(services, twilio, sid="CAwrap"):
-    seed_demo_users(services.db)
-    with services.db.session() as session:
-        alice = session.scalar(select(User.id).where(User.username == "alice"))
-    services.call_center.agent_online(alice)
-    offers = []
-    emit = services.call_center.notifier._emit
-    services.call_center.notifier._emit = lambda e, p, **kw: (offers.append(p) if e == "offer" else None,
-                                                              emit(e, p, **kw))
-    services.call_center.telephony.redirect_call = lambda s, twiml: None
+@pytest.fixture
+def online_usernames():
+    return ("alice",)
+
+
+def _answered_call_in_wrap_up(services, twilio, alice, offers, sid="CAwrap"):
     services.call_center.set_agent_state(alice, "available")
-    twilio.post("/voice/incoming", call_params(sid))
-    live = call_params(sid, CallStatus="in-progress")
-    twilio.post("/voice/step?node=language&attempt=1&visit=0", {**live, "Digits": "1"})
-    twilio.post("/voice/step?node=menu_en&attempt=1&visit=1", {**live, "Digits": "1"})
+    walk_to_billing(twilio, sid)
     services.call_center.accept(alice, sid, offers[-1]["offer_id"])
     twilio.post(f"/voice/agent-leg?call={sid}&agent={alice}",
                 {"CallSid": "CAleg", "ParentCallSid": sid, "CallStatus": "in-progress"})
@@ -41,8 +31,8 @@ def _answered_call_in_wrap_up(services, twilio, sid="CAwrap"):
     return alice
 
 
-def test_demo_restart_keeps_an_agent_in_wrap_up_on_their_call(services, twilio):
-    alice = _answered_call_in_wrap_up(services, twilio)
+def test_demo_restart_keeps_an_agent_in_wrap_up_on_their_call(services, twilio, agents, offers, rest_ok):
+    alice = _answered_call_in_wrap_up(services, twilio, agents["alice"], offers)
 
     services.router.reset_consoles()  # ./dev run restarted
 
@@ -51,8 +41,8 @@ def test_demo_restart_keeps_an_agent_in_wrap_up_on_their_call(services, twilio):
     assert services.call_center.screen_pop(alice) is not None
 
 
-def test_an_agent_cannot_leave_wrap_up_without_ending_it(services, twilio):
-    alice = _answered_call_in_wrap_up(services, twilio)
+def test_an_agent_cannot_leave_wrap_up_without_ending_it(services, twilio, agents, offers, rest_ok):
+    alice = _answered_call_in_wrap_up(services, twilio, agents["alice"], offers)
 
     with pytest.raises(ContactCenterError):  # e.g. a second tab's Away button
         services.call_center.set_agent_state(alice, "away")
