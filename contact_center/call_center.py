@@ -85,7 +85,7 @@ class CallCenter:
                 # Twilio sent the first webhook again: answer the same, record nothing.
                 flow = self._flow_of(call)
                 return ivr.enter(flow, flow.start, self.urls).twiml
-            flow = self.flows.latest(self.settings.default_flow)
+            flow = self.flows.for_number(params.get("To", ""), self.settings.default_flow)
             customer = customers.for_caller(session, params.get("From", ""), call_sid)
             call = Call(
                 call_sid=call_sid,
@@ -215,6 +215,17 @@ class CallCenter:
         step = ivr.enter(flow, node_id, self.urls)
         self.dispatch()
         return step.twiml
+
+    def voicemail_left(self, call_sid: str, node_id: str, recording_url: str, seconds: float | None) -> VoiceResponse:
+        """``<Record action>``: the caller left a message; keep where Twilio stored it."""
+        with self.db.session() as session:
+            call = self._require_call(session, call_sid)
+            flow = self._flow_of(call)
+            if recording_url and call.voicemail_url is None:
+                call.voicemail_url, call.voicemail_seconds = recording_url, seconds
+                events.record(session, "voicemail_left", call_sid=call_sid, node=node_id,
+                              recording_url=recording_url, seconds=seconds)
+        return ivr.voicemail_thanks(flow, node_id)
 
     def survey_answer(self, call_sid: str, digits: str | None) -> VoiceResponse:
         """The caller rated the call (1 to 5) after the agent hung up."""
@@ -538,12 +549,14 @@ class CallCenter:
                 call.outcome = "answered"
                 if call.talk_seconds is None:
                     call.talk_seconds = _seconds_between(call.answered_at, now)
+            elif call.voicemail_url is not None:
+                call.outcome = "voicemail"
             elif call.enqueued_at is not None:
                 call.outcome = "abandoned"
                 call.wait_seconds = _seconds_between(call.enqueued_at, now)
             else:
                 call.outcome = "ended_in_ivr"
-            kind = "completed" if call.outcome == "answered" else call.outcome
+            kind = {"answered": "completed", "voicemail": "ended_in_ivr"}.get(call.outcome, call.outcome)
             events.record(session, kind, call_sid=call_sid, agent_id=call.agent_id,
                           outcome=call.outcome, wait_seconds=call.wait_seconds,
                           talk_seconds=call.talk_seconds, call_duration=call_duration)

@@ -67,6 +67,8 @@ def history(session: Session, customer: Customer, exclude_call_sid: str | None =
             "agent": call.agent.display_name if call.agent else None,
             "outcome": call.outcome or call.status,
             "note": call.note,
+            "voicemail_url": call.voicemail_url,
+            "voicemail_seconds": call.voicemail_seconds,
             "satisfaction": call.satisfaction,
         }
         for call in session.scalars(query)

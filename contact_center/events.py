@@ -30,6 +30,7 @@ EVENT_KINDS = frozenset({
     "wrap_up_ended",
     "agent_leg_ended",
     "survey_answered",
+    "voicemail_left",
 })
 
 

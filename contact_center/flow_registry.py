@@ -40,6 +40,13 @@ class FlowRegistry:
             if node.type == "enqueue"
         }
 
+    def for_number(self, called: str, default: str) -> Flow:
+        """The flow that answers calls to ``called``, else the default flow."""
+        for flow in self.current.values():
+            if called in flow.numbers:
+                return flow
+        return self.current[default]
+
     def latest(self, name: str) -> Flow:
         return self.current[name]
 

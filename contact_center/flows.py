@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from contact_center.exceptions import FlowError
+from contact_center.hours import parse_schedule
 
 DTMF_KEYS = set("0123456789*#")
 DEFAULT_LANGUAGE = "en-US"
@@ -46,6 +47,11 @@ class Flow:
             return self.nodes[node_id]
         except KeyError:
             raise FlowError(self.name, node_id, "no such node in this flow") from None
+
+    @property
+    def numbers(self) -> tuple[str, ...]:
+        """The called numbers (Twilio's ``To``) this flow answers; none: only as the default."""
+        return tuple(self.definition.get("numbers", ()))
 
     def survey(self, language: str) -> Mapping[str, Any] | None:
         """The survey texts in ``language`` (else the flow's), or ``None``."""
@@ -122,13 +128,35 @@ def _check_hangup(file: str, node_id: str, props: Mapping) -> list[tuple[str, st
     return []
 
 
+def _check_hours(file: str, node_id: str, props: Mapping) -> list[tuple[str, str]]:
+    try:
+        parse_schedule(props)
+    except ValueError as exc:
+        raise FlowError(file, node_id, str(exc)) from None
+    return [("when_open", props.get("when_open")), ("when_closed", props.get("when_closed"))]
+
+
+def _check_voicemail(file: str, node_id: str, props: Mapping) -> list[tuple[str, str]]:
+    _check_speech(file, node_id, props, "prompt")
+    max_length = props.get("max_length", 120)
+    if not isinstance(max_length, int) or not 1 <= max_length <= 3600:
+        raise FlowError(file, node_id, "'max_length' must be whole seconds from 1 to 3600")
+    if "thanks" in props:
+        _check_speech(file, node_id, props, "thanks")
+    return []
+
+
 #: Node type → checker returning its (label, target) transitions.
 NODE_CHECKS = {
     "say": _check_say,
     "menu": _check_menu,
     "enqueue": _check_enqueue,
     "hangup": _check_hangup,
+    "hours": _check_hours,
+    "voicemail": _check_voicemail,
 }
+#: Nodes that play (or decide) and move on in the same response.
+PASS_THROUGH = {"say": ("next",), "hours": ("when_open", "when_closed")}
 
 
 def parse_flow(file: str, text: str) -> Flow:
@@ -188,6 +216,9 @@ def _read_header(file: str, text: str) -> Mapping[str, Any]:
     if start not in raw_nodes:
         raise FlowError(file, None, f"'start' names '{start}', which is not a node")
     _check_survey(file, data)
+    numbers = data.get("numbers", [])
+    if not isinstance(numbers, list) or not all(isinstance(n, str) and n for n in numbers):
+        raise FlowError(file, None, "'numbers' must be a list of the phone numbers (To) this flow answers")
     return data
 
 
@@ -214,16 +245,20 @@ def _parse_node(file: str, node_id: str, props: Any, all_nodes: Mapping) -> Node
 
 
 def _check_say_loops(file: str, nodes: Mapping[str, Node]) -> None:
-    """``say`` nodes play back to back in one response: a loop of them never ends."""
+    """Pass-through nodes (say, hours) run back to back in one response: a loop of them never ends."""
+
+    def visit(node_id: str, trail: list[str]) -> None:
+        node = nodes[node_id]
+        if node.type not in PASS_THROUGH:
+            return
+        if node_id in trail:
+            loop = " → ".join([*trail[trail.index(node_id):], node_id])
+            raise FlowError(file, node_id, f"nodes loop with no menu between them: {loop}")
+        for key in PASS_THROUGH[node.type]:
+            visit(node.get(key), [*trail, node_id])
+
     for start in nodes:
-        seen: list[str] = []
-        node_id: str | None = start
-        while node_id is not None and nodes[node_id].type == "say":
-            if node_id in seen:
-                loop = " → ".join([*seen[seen.index(node_id):], node_id])
-                raise FlowError(file, node_id, f"say nodes loop with no menu between them: {loop}")
-            seen.append(node_id)
-            node_id = nodes[node_id].get("next")
+        visit(start, [])
 
 
 def flow_from_definition(definition: Mapping[str, Any], source: str = "<stored>") -> Flow:
@@ -242,6 +277,10 @@ def load_flows(directory: Path) -> dict[str, Flow]:
         flow = load_flow(path)
         if flow.name in flows:
             raise FlowError(str(path), None, f"flow name '{flow.name}' is used twice")
+        for other in flows.values():
+            shared = set(flow.numbers) & set(other.numbers)
+            if shared:
+                raise FlowError(str(path), None, f"number {sorted(shared)[0]} is answered by flow '{other.name}' too")
         flows[flow.name] = flow
     return flows
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from contact_center.flows import Flow, Node
+from contact_center.hours import is_open, now_utc, parse_schedule
 
 MAX_CHAINED_NODES = 50
 
@@ -24,6 +26,7 @@ class StepUrls(Protocol):
     def wait(self) -> str: ...
     def queue_result(self) -> str: ...
     def survey(self) -> str: ...
+    def recording(self, node_id: str) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ class Step:
     twiml: VoiceResponse = field(default_factory=VoiceResponse)
     #: How long the caller's IVR path was before this step.
     path_length: int = 0
+    #: When the step runs, for business hours.
+    now: datetime = field(default_factory=now_utc)
     entered: list[str] = field(default_factory=list)
     enqueue: EnqueueSpec | None = None
     hung_up: bool = False
@@ -71,13 +76,14 @@ def enter(
     attempt: int = 1,
     preface: Sequence[tuple[str, str]] = (),
     path_length: int = 0,
+    now: datetime | None = None,
 ) -> Step:
     """Render from ``node_id`` on, until a node waits for input or ends the IVR.
 
     ``path_length`` is how many nodes the caller has entered so far; it makes
     each visit to a menu a distinct step, so a retry can be told from a revisit.
     """
-    step = Step(path_length=path_length)
+    step = Step(path_length=path_length, now=now or now_utc())
     _say(step.twiml, preface)
     for _ in range(MAX_CHAINED_NODES):
         node = flow.node(node_id)
@@ -140,12 +146,40 @@ def _render_hangup(flow: Flow, node: Node, step: Step, urls: StepUrls, attempt: 
     return None
 
 
+def _render_hours(flow: Flow, node: Node, step: Step, urls: StepUrls, attempt: int) -> str:
+    open_now = is_open(parse_schedule(node.props), step.now)
+    return node.get("when_open" if open_now else "when_closed")
+
+
+def _render_voicemail(flow: Flow, node: Node, step: Step, urls: StepUrls, attempt: int) -> None:
+    _say(step.twiml, speech_parts(node.get("prompt"), flow.language_of(node)))
+    step.twiml.record(
+        action=urls.recording(node.id), method="POST", max_length=node.get("max_length", 120),
+        play_beep=True, finish_on_key="#", timeout=5,
+    )
+    # Reached only if the caller said nothing: Twilio then skips the action.
+    step.twiml.hangup()
+    return None
+
+
 RENDERERS = {
     "say": _render_say,
     "menu": _render_menu,
     "enqueue": _render_enqueue,
     "hangup": _render_hangup,
+    "hours": _render_hours,
+    "voicemail": _render_voicemail,
 }
+
+
+def voicemail_thanks(flow: Flow, node_id: str) -> VoiceResponse:
+    """After the message: the node's thanks (or a plain one), then goodbye."""
+    node = flow.node(node_id)
+    response = VoiceResponse()
+    thanks = node.get("thanks") or "Thank you for your message. Goodbye."
+    _say(response, speech_parts(thanks, flow.language_of(node)))
+    response.hangup()
+    return response
 
 
 def handle_digits(

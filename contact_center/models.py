@@ -89,6 +89,9 @@ class Call(Base):
     wait_seconds: Mapped[float | None]
     talk_seconds: Mapped[float | None]
     note: Mapped[str | None] = mapped_column(Text)
+    #: A message the caller left (Twilio's recording URL) and its length.
+    voicemail_url: Mapped[str | None] = mapped_column(String(512))
+    voicemail_seconds: Mapped[float | None]
     satisfaction: Mapped[int | None]
 
     customer: Mapped[Customer] = relationship(back_populates="calls")

@@ -21,6 +21,9 @@ class WebhookUrls:
     def queue_result(self) -> str:
         return self._url("/voice/queue-result")
 
+    def recording(self, node_id: str) -> str:
+        return self._url("/voice/recording", node=node_id)
+
     def survey(self) -> str:
         return self._url("/voice/survey")
 

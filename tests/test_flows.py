@@ -54,7 +54,8 @@ def flow_yaml(**changes: object) -> str:
 def test_shipped_flows_load():
     flows = load_flows(SHIPPED_FLOWS)
 
-    assert set(flows) == {"support"}
+    assert set(flows) == {"support", "after_hours"}
+    assert flows["after_hours"].numbers == ("+15005550002",) and flows["support"].numbers == ()
     support = flows["support"]
     assert support.start == "language"
     assert support.node("language").type == "menu"

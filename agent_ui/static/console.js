@@ -69,6 +69,14 @@
         ['h-satisfaction', orDash(h.satisfaction)],
       ];
       for (const [cls, text] of cells) tr.append(CC.el('td', cls, text));
+      if (h.voicemail_url && /^https:\/\//.test(h.voicemail_url)) {
+        // The message the caller left; Twilio asks for the account's credentials to play it.
+        const link = CC.el('a', 'voicemail', ' ▶ message' + (h.voicemail_seconds ? ' (' + Math.round(h.voicemail_seconds) + ' s)' : ''));
+        link.href = h.voicemail_url;
+        link.target = '_blank';
+        link.rel = 'noopener';
+        tr.querySelector('td.h-outcome').append(link);
+      }
       return tr;
     });
     $('history').tBodies[0].replaceChildren(...rows);

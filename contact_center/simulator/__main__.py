@@ -30,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--digits", nargs="*", default=[], type=_digit_entry,
                         help="keys for each <Gather> in turn; '-' is silence")
     parser.add_argument("--talk-seconds", type=float, default=20.0, help="how long the agent talks")
+    parser.add_argument("--message-seconds", type=float, default=5.0,
+                        help="how long the caller speaks at a <Record> (a voicemail); 0 is silence")
     parser.add_argument("--hangup-after", type=float, default=None,
                         help="the caller hangs up after waiting this many seconds in a queue")
     parser.add_argument("--no-answer", action="store_true", help="the dialed agent does not answer")
@@ -49,7 +51,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     api_url = twilio.start_api("127.0.0.1", args.api_port)
     print(f"Fake Twilio REST API on {api_url}; calling {args.base_url} from {args.from_} to {args.to}")
     call = twilio.place_call(args.from_, args.to, digits=args.digits, talk_seconds=args.talk_seconds,
-                             hangup_after_queue_seconds=args.hangup_after, agent_answers=not args.no_answer)
+                             message_seconds=args.message_seconds, hangup_after_queue_seconds=args.hangup_after,
+                             agent_answers=not args.no_answer)
     try:
         call.start()
         while not call.join(timeout=0.5):

@@ -70,6 +70,7 @@ class SimulatedCall:
         digits: Iterable[str | None] | None = None,
         hangup_after_queue_seconds: float | None = None,
         talk_seconds: float = 10.0,
+        message_seconds: float = 5.0,
         wait_poll_interval: float | None = None,
         agent_answers: bool = True,
         time_scale: float = 1.0,
@@ -81,6 +82,7 @@ class SimulatedCall:
         self.from_, self.to = from_, to
         self.hangup_after_queue_seconds = hangup_after_queue_seconds
         self.talk_seconds = talk_seconds
+        self.message_seconds = message_seconds
         self.wait_poll_interval = wait_poll_interval
         self.agent_answers = agent_answers
         self.forge = forge
@@ -115,7 +117,7 @@ class SimulatedCall:
         self._verbs: dict[str, Callable[[ET.Element, str], Step | None]] = {
             "Say": self._say, "Play": self._play, "Pause": self._pause, "Gather": self._gather,
             "Redirect": self._redirect, "Hangup": self._hangup, "Reject": self._hangup,
-            "Enqueue": self._enqueue, "Dial": self._dial,
+            "Enqueue": self._enqueue, "Dial": self._dial, "Record": self._record,
         }
 
     # --- running ----------------------------------------------------------
@@ -396,6 +398,25 @@ class SimulatedCall:
             return None  # no input: fall through to the next verb
         params = {"Digits": digits, "FinishedOnKey": finished_on_key, "msg": "Gather End"}
         return Fetch(action, method, params, "gather")
+
+    def _record(self, verb: ET.Element, doc_url: str) -> Step | None:
+        """The caller speaks for ``message_seconds``, then presses the finish key."""
+        action = urljoin(doc_url, verb.get("action") or "")
+        if verb.get("playBeep", "true").lower() == "true":
+            self.played.append("beep")
+        seconds = min(self.message_seconds, number(verb.get("maxLength"), 3600.0))
+        if seconds <= 0:
+            self._sleep(number(verb.get("timeout"), 5.0))
+            return None  # silence: Twilio skips the action and goes on to the next verb
+        self._sleep(seconds)
+        sid = new_sid("RE")
+        params = {
+            "RecordingUrl": f"https://api.twilio.com/{API_VERSION}/Accounts/{self.twilio.account_sid}/Recordings/{sid}",
+            "RecordingSid": sid,
+            "RecordingDuration": str(int(seconds)),
+            "Digits": verb.get("finishOnKey", "1234567890*#")[:1] or "hangup",
+        }
+        return Fetch(action, verb.get("method", "POST").upper(), params, "record")
 
     # --- Enqueue ----------------------------------------------------------
 

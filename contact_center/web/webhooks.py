@@ -166,6 +166,17 @@ def dial_result() -> VoiceResponse:
     )
 
 
+@blueprint.post("/recording")
+@twilio_webhook()
+def recording() -> VoiceResponse:
+    return services().call_center.voicemail_left(
+        request.form["CallSid"],
+        request.args.get("node", ""),
+        request.form.get("RecordingUrl", ""),
+        _seconds(request.form.get("RecordingDuration")),
+    )
+
+
 @blueprint.post("/survey")
 @twilio_webhook()
 def survey() -> VoiceResponse:
