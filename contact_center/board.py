@@ -6,7 +6,7 @@ import threading
 import time
 from datetime import timedelta
 
-from contact_center import events, metrics
+from contact_center import customers, events, metrics
 from contact_center.db import Database
 from contact_center.flow_registry import FlowRegistry
 from contact_center.models import utcnow
@@ -52,6 +52,9 @@ class SupervisorBoard:
         board["service_level_seconds"] = self.service_level_seconds
         board["metrics_window_hours"] = self.metrics_window_hours
         board["leaderboard"] = self.leaderboard()
+        with self.db.session() as session:
+            since = utcnow() - timedelta(hours=self.metrics_window_hours)
+            board["voicemails"] = customers.recent_voicemails(session, since)
         return board
 
     def leaderboard(self) -> list[dict]:

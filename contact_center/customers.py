@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -80,6 +82,28 @@ def profile(session: Session, customer: Customer, exclude_call_sid: str | None =
     """Who is calling; ``calls_count`` counts their earlier calls."""
     query = select(func.count(Call.id)).where(Call.customer_id == customer.id, Call.call_sid != exclude_call_sid)
     return {"phone": customer.phone, "name": customer.name, "calls_count": session.scalar(query)}
+
+
+def recent_voicemails(session: Session, since: datetime, limit: int = 20) -> list[dict]:
+    """Messages callers left since ``since``, newest first, for the board."""
+    query = (
+        select(Call)
+        .where(Call.started_at >= since, Call.voicemail_url.is_not(None))
+        .order_by(Call.started_at.desc())
+        .limit(limit)
+    )
+    return [
+        {
+            "call_sid": call.call_sid,
+            "caller": call.customer.name or call.from_number,
+            "phone": call.from_number,
+            "left_at": call.started_at.isoformat() + "Z",
+            "seconds": call.voicemail_seconds,
+            "url": call.voicemail_url,
+            "flow": call.flow_name,
+        }
+        for call in session.scalars(query)
+    ]
 
 
 def _rounded(seconds: float | None) -> float | None:

@@ -66,6 +66,8 @@ class Call(Base):
 
     __tablename__ = "calls"
 
+    __table_args__ = (Index("ix_calls_started_at", "started_at"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     call_sid: Mapped[str] = mapped_column(String(64), unique=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))

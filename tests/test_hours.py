@@ -110,6 +110,8 @@ def test_closed_line_takes_a_voicemail_that_the_next_screen_pop_shows(config, vi
         assert record.voicemail_url.startswith("https://api.twilio.com/") and record.voicemail_seconds == 12
         assert "voicemail_left" in kinds
         assert earlier[0]["voicemail_url"] == record.voicemail_url
+        [message] = shop.services.call_center.boards.snapshot()["voicemails"]
+        assert (message["phone"], message["seconds"], message["url"]) == ("+15005550199", 12, record.voicemail_url)
     finally:
         shop.stop()
 

@@ -66,6 +66,29 @@
     }));
   }
 
+  function renderVoicemails(voicemails) {
+    const rows = (voicemails || []).map((v) => {
+      const tr = CC.el('tr', 'voicemail-row');
+      tr.dataset.callSid = v.call_sid;
+      const link = CC.el('td', 'message');
+      if (/^https:\/\//.test(v.url || '')) {
+        const a = CC.el('a', '', '▶ play');
+        a.href = v.url;
+        a.target = '_blank';
+        a.rel = 'noopener';
+        link.append(a);
+      }
+      tr.append(
+        CC.el('td', 'left-at', new Date(v.left_at).toLocaleString()),
+        CC.el('td', 'caller', v.caller), CC.el('td', 'phone', v.phone),
+        CC.el('td', 'length', v.seconds == null ? '—' : CC.mmss(v.seconds)), link,
+      );
+      return tr;
+    });
+    $('voicemails').tBodies[0].replaceChildren(...rows);
+    $('voicemails-empty').hidden = rows.length > 0;
+  }
+
   function tick() {
     for (const cell of document.querySelectorAll('td.longest-wait, td.time-in-state')) {
       cell.textContent = elapsed(cell.dataset.since === undefined ? null : Number(cell.dataset.since));
@@ -78,6 +101,7 @@
     $('metrics-note').textContent = 'Metrics over the last ' + board.metrics_window_hours +
       ' h; service level target ' + board.service_level_seconds + ' s.';
     renderAgents(board.agents);
+    renderVoicemails(board.voicemails);
     CC.renderLeaderboard($('leaderboard'), board.leaderboard);
     tick();
   });
