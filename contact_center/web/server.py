@@ -41,7 +41,7 @@ def banner(services: Services, logins: list[tuple[str, str, str]]) -> str:
     if config.twilio_api_base_url:
         lines += [
             "  Place a demo call (in a second terminal, after an agent goes Available):",
-            "    .venv/bin/python -m contact_center.simulator --digits 1 1 --talk-seconds 20",
+            "    .venv/bin/python -m contact_center.simulator --digits 1 1 5 --talk-seconds 20",
         ]
     return "\n".join(lines) + "\n"
 
