@@ -20,8 +20,15 @@ from contact_center.web.webhooks import blueprint as voice_blueprint
 def create_app(config: Config | None = None) -> Flask:
     config = config or Config.from_env()
     app = Flask(__name__, instance_path=str(config.instance_dir))
-    # Twilio's webhooks are a few kB; refuse big bodies before reading them.
-    app.config.update(SECRET_KEY=config.secret_key, TESTING=config.testing, MAX_CONTENT_LENGTH=256 * 1024)
+    app.config.update(
+        SECRET_KEY=config.secret_key,
+        TESTING=config.testing,
+        # Twilio's webhooks are a few kB; refuse big bodies before reading them.
+        MAX_CONTENT_LENGTH=256 * 1024,
+        # The session is the agent's login: no other site may send it along.
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.public_base_url.startswith("https://"),
+    )
     register_services(app, config)
     register_socketio(app, config)
     register_blueprints(app)

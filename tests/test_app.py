@@ -78,3 +78,9 @@ def test_create_user_command_makes_a_user_who_can_log_in(app):
 def test_production_mistakes_are_loud(env, message):
     with pytest.raises(RuntimeError, match=message):
         Config.from_env(env)
+
+
+def test_login_cookie_is_not_sent_by_other_sites(app, agents):
+    response = app.test_client().post("/login", data={"username": "alice", "password": "alice-demo"})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
