@@ -417,8 +417,11 @@ class CallCenter:
         """Put back in line every live queued call that Redis lost (a restart).
 
         Redis may keep nothing on disk; the database knows who is waiting.
-        Returns how many calls were put back.
+        Agents' states are gone too: their consoles are told so (offline), and
+        they choose Available again. Returns how many calls were put back.
         """
+        if self.router.state_was_lost():
+            self._tell_agents_their_state()
         with self.db.session() as session:
             waiting = session.scalars(
                 select(Call).where(Call.status.in_(("queued", "offered")), Call.queue.is_not(None))
@@ -434,6 +437,12 @@ class CallCenter:
         if lost and not self.dispatch():
             self.boards.push()
         return len(lost)
+
+    def _tell_agents_their_state(self) -> None:
+        with self.db.session() as session:
+            agent_ids = list(session.scalars(select(User.id).where(User.role == "agent")))
+        for agent_id in agent_ids:
+            self.notifier.to_agent(agent_id, "state", self.agent_view(agent_id))
 
     def tick(self) -> None:
         """Take back lapsed offers and hand out calls; safe in every process."""

@@ -263,6 +263,10 @@ class Router:
             current = result.decode()
             raise AgentStateError(f"cannot go {state} while {current.replace('_', '-')}")
 
+    def state_was_lost(self) -> bool:
+        """True the first time it is asked after Redis started empty (a restart with nothing on disk)."""
+        return bool(self.redis.set(self._key("alive"), 1, nx=True))
+
     def reset_consoles(self) -> None:
         """Forget open consoles and idle availability: no console survived a restart.
 

@@ -51,3 +51,22 @@ def test_a_call_twilio_says_is_over_is_ended_not_offered_again(config, virtual_t
     assert services.router.agent(alice)["state"] == "available"
     assert len(offers) == 1  # never offered again
     services.db.engine.dispose()
+
+
+def test_consoles_learn_that_routing_forgot_them(app, services, redis_conn):
+    from tests.conftest import agent_console, seed_agents
+
+    ids = seed_agents(services)
+    console = agent_console(app, "alice")
+    console.emit("set_state", {"state": "available"}, namespace="/agent")
+    services.call_center.restore_routing()  # first run marks Redis as known
+    console.get_received("/agent")
+    claim = redis_conn.get(CLAIM_KEY)
+    redis_conn.flushdb()  # Redis restarted empty
+    redis_conn.set(CLAIM_KEY, claim)
+
+    services.call_center.restore_routing()
+
+    states = [e["args"][0]["state"] for e in console.get_received("/agent") if e["name"] == "state"]
+    assert states == ["offline"]  # the console stops claiming she is available
+    assert services.router.agent(ids["alice"]).get("state", "offline") == "offline"
