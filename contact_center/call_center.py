@@ -223,6 +223,9 @@ class CallCenter:
             flow = self._flow_of(call)
             if recording_url and call.voicemail_url is None:
                 call.voicemail_url, call.voicemail_seconds = recording_url, seconds
+                if call.outcome == "ended_in_ivr":
+                    # The hang-up was reported before the message (Twilio's order varies).
+                    call.outcome = "voicemail"
                 events.record(session, "voicemail_left", call_sid=call_sid, node=node_id,
                               recording_url=recording_url, seconds=seconds)
         return ivr.voicemail_thanks(flow, node_id)
@@ -439,10 +442,12 @@ class CallCenter:
         return len(lost)
 
     def _tell_agents_their_state(self) -> None:
+        """Routing forgot every agent: know them again (offline), and tell their consoles."""
         with self.db.session() as session:
-            agent_ids = list(session.scalars(select(User.id).where(User.role == "agent")))
-        for agent_id in agent_ids:
-            self.notifier.to_agent(agent_id, "state", self.agent_view(agent_id))
+            agents = list(session.scalars(select(User).where(User.role == "agent")))
+        for agent in agents:
+            self.router.register_agent(agent.id, agent.display_name, agent.skill_list)
+            self.notifier.to_agent(agent.id, "state", self.agent_view(agent.id))
 
     def tick(self) -> None:
         """Take back lapsed offers and hand out calls; safe in every process."""

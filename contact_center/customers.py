@@ -97,7 +97,7 @@ def recent_voicemails(session: Session, since: datetime, limit: int = 20) -> lis
             "call_sid": call.call_sid,
             "caller": call.customer.name or call.from_number,
             "phone": call.from_number,
-            "left_at": call.started_at.isoformat() + "Z",
+            "called_at": call.started_at.isoformat() + "Z",
             "seconds": call.voicemail_seconds,
             "url": call.voicemail_url,
             "flow": call.flow_name,

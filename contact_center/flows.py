@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,10 @@ from contact_center.exceptions import FlowError
 from contact_center.hours import parse_schedule
 
 DTMF_KEYS = set("0123456789*#")
+#: The most nodes one response may play before the caller is asked something.
+MAX_CHAINED_NODES = 50
+#: Twilio sends ``To`` in E.164.
+E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 DEFAULT_LANGUAGE = "en-US"
 
 
@@ -217,8 +222,9 @@ def _read_header(file: str, text: str) -> Mapping[str, Any]:
         raise FlowError(file, None, f"'start' names '{start}', which is not a node")
     _check_survey(file, data)
     numbers = data.get("numbers", [])
-    if not isinstance(numbers, list) or not all(isinstance(n, str) and n for n in numbers):
-        raise FlowError(file, None, "'numbers' must be a list of the phone numbers (To) this flow answers")
+    if not isinstance(numbers, list) or not all(isinstance(n, str) and E164.match(n) for n in numbers):
+        raise FlowError(file, None, "'numbers' must list the numbers this flow answers in E.164, as Twilio "
+                                    "sends them in To (+15005550002)")
     return data
 
 
@@ -245,20 +251,31 @@ def _parse_node(file: str, node_id: str, props: Any, all_nodes: Mapping) -> Node
 
 
 def _check_say_loops(file: str, nodes: Mapping[str, Node]) -> None:
-    """Pass-through nodes (say, hours) run back to back in one response: a loop of them never ends."""
+    """Pass-through nodes (say, hours) run back to back in one response.
 
-    def visit(node_id: str, trail: list[str]) -> None:
+    A loop of them never ends, and a chain longer than the renderer follows
+    would fail on a live call: both are refused here. One depth-first walk,
+    remembering each node's longest chain, keeps this linear in the flow's size.
+    """
+    chain: dict[str, int] = {}  # node → nodes played from it in one response
+    on_path: list[str] = []
+
+    def length(node_id: str) -> int:
         node = nodes[node_id]
         if node.type not in PASS_THROUGH:
-            return
-        if node_id in trail:
-            loop = " → ".join([*trail[trail.index(node_id):], node_id])
+            return 1
+        if node_id in on_path:
+            loop = " → ".join([*on_path[on_path.index(node_id):], node_id])
             raise FlowError(file, node_id, f"nodes loop with no menu between them: {loop}")
-        for key in PASS_THROUGH[node.type]:
-            visit(node.get(key), [*trail, node_id])
+        if node_id not in chain:
+            on_path.append(node_id)
+            chain[node_id] = 1 + max(length(node.get(key)) for key in PASS_THROUGH[node.type])
+            on_path.pop()
+        return chain[node_id]
 
     for start in nodes:
-        visit(start, [])
+        if length(start) > MAX_CHAINED_NODES:
+            raise FlowError(file, start, f"more than {MAX_CHAINED_NODES} say/hours nodes in a row: add a menu")
 
 
 def flow_from_definition(definition: Mapping[str, Any], source: str = "<stored>") -> Flow:

@@ -28,7 +28,10 @@ class Schedule:
 def parse_schedule(props: Mapping) -> Schedule:
     """Read a schedule; ``ValueError`` says what is wrong with it."""
     try:
-        zone = ZoneInfo(str(props.get("timezone", "")))
+        name = str(props.get("timezone", ""))
+        if "/" not in name and name != "UTC":  # "localtime" and the like depend on the machine
+            raise ValueError(name)
+        zone = ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         zone_name = props.get("timezone")
         raise ValueError(f"'timezone' must be an IANA time zone such as Europe/Berlin, not {zone_name!r}") from None
@@ -82,6 +85,8 @@ def _windows(hours: object) -> list[tuple[int, int]]:
 
 
 def _date(value: object) -> date:
+    if isinstance(value, datetime):
+        raise ValueError(f"holiday '{value}' must be a date like 2026-12-25, not a moment")
     if isinstance(value, date):  # YAML reads 2026-12-25 as a date already
         return value
     try:

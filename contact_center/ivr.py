@@ -13,10 +13,8 @@ from typing import Any, Protocol
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from contact_center.flows import Flow, Node
+from contact_center.flows import MAX_CHAINED_NODES, Flow, Node
 from contact_center.hours import is_open, now_utc, parse_schedule
-
-MAX_CHAINED_NODES = 50
 
 
 class StepUrls(Protocol):

@@ -79,7 +79,7 @@
         link.append(a);
       }
       tr.append(
-        CC.el('td', 'left-at', new Date(v.left_at).toLocaleString()),
+        CC.el('td', 'left-at', new Date(v.called_at).toLocaleString()),
         CC.el('td', 'caller', v.caller), CC.el('td', 'phone', v.phone),
         CC.el('td', 'length', v.seconds == null ? '—' : CC.mmss(v.seconds)), link,
       );

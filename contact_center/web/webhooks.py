@@ -32,6 +32,17 @@ def signed_url() -> str:
     return f"{base}{request.path}" + (f"?{query}" if query else "")
 
 
+def _thank_for_message() -> VoiceResponse:
+    # The caller has just left a message: never tell them to call again.
+    current_app.logger.error(
+        "voicemail of call %s not stored: %s", request.form.get("CallSid"), request.form.get("RecordingUrl")
+    )
+    response = VoiceResponse()
+    response.say("Thank you for your message. Goodbye.")
+    response.hangup()
+    return response
+
+
 def _keep_waiting() -> VoiceResponse:
     # A fault while a caller is on hold must not drop them from the queue.
     response = VoiceResponse()
@@ -167,7 +178,7 @@ def dial_result() -> VoiceResponse:
 
 
 @blueprint.post("/recording")
-@twilio_webhook()
+@twilio_webhook(fallback=_thank_for_message)
 def recording() -> VoiceResponse:
     return services().call_center.voicemail_left(
         request.form["CallSid"],
