@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
@@ -90,14 +91,19 @@ class CallCenter:
             call = Call(
                 call_sid=call_sid,
                 status="ivr",
-                customer=customer,
+                customer_id=customer.id,
                 from_number=params.get("From", ""),
                 to_number=params.get("To", ""),
                 flow_name=flow.name,
                 flow_version=flow.version,
                 ivr_path=[],
             )
-            session.add(call)
+            try:
+                with session.begin_nested():
+                    session.add(call)
+            except IntegrityError:
+                # Another copy of this webhook created the call a moment ago.
+                return ivr.enter(flow, flow.start, self.urls).twiml
             events.record(session, "call_started", call_sid=call_sid,
                           flow=flow.name, version=flow.version, caller=call.from_number)
             step = ivr.enter(flow, flow.start, self.urls)

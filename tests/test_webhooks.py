@@ -146,3 +146,26 @@ def test_live_call_keeps_its_flow_version_after_a_redeploy(config, tmp_path):
     old, new = _call(services, "CAold"), _call(services, "CAnew")
     assert old.flow_version != new.flow_version
     assert (old.queue, new.queue) == ("billing", "technical")
+
+
+def test_two_copies_of_the_first_webhook_at_once_both_hear_the_menu(app, config, services):
+    import threading
+
+    from tests.conftest import TwilioSigner
+
+    answers: list[bytes] = []
+    barrier = threading.Barrier(2)
+
+    def ring(token: str) -> None:
+        barrier.wait()
+        signer = TwilioSigner(app.test_client(), config)
+        response = signer.post("/voice/incoming", call_params("CAtwin", CallToken=token))
+        answers.append(response.data)
+
+    threads = [threading.Thread(target=ring, args=(token,)) for token in ("first", "retry")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert len(answers) == 2 and all(ET.fromstring(a).find("Gather") is not None for a in answers)
+    assert _counts(services)[0] == 1
