@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import session
+from flask import request, session
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
 
 from contact_center.call_center import CallCenter
@@ -32,13 +32,19 @@ class AgentNamespace(Namespace):
     def on_connect(self, auth=None) -> None:
         user = _user_with_role("agent")
         join_room(agent_room(user.id))
-        for event, payload in services().call_center.console_opened(user.id):
+        for event, payload in services().call_center.console_opened(user.id, request.sid):
             emit(event, payload)
 
     def on_disconnect(self, reason=None) -> None:
         agent_id = session.get("user_id")
         if agent_id is not None:
-            services().call_center.console_closed(agent_id)
+            services().call_center.console_closed(agent_id, request.sid)
+
+    def on_alive(self, data: object = None) -> None:
+        """The console's heartbeat: its presence would expire without it."""
+        agent_id = session.get("user_id")
+        if agent_id is not None:
+            services().call_center.console_alive(agent_id, request.sid)
 
     def on_set_state(self, data: object) -> None:
         self._act(data, ("state",), lambda c, agent, p: c.set_agent_state(agent, p["state"]))

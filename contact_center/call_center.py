@@ -281,9 +281,9 @@ class CallCenter:
 
     # -- the agent's side: console actions ------------------------------------
 
-    def console_opened(self, agent_id: int) -> list[tuple[str, object]]:
+    def console_opened(self, agent_id: int, console_id: str) -> list[tuple[str, object]]:
         """An agent's console connected: the events it needs, in order, to show where they are."""
-        self.router.console_opened(agent_id)
+        self.router.console_seen(agent_id, console_id)
         greeting: list[tuple[str, object]] = [("state", self.agent_online(agent_id))]
         offer = self.pending_offer(agent_id)
         if offer is not None:  # a reloaded page must still be able to accept
@@ -295,10 +295,23 @@ class CallCenter:
         self.boards.push()
         return greeting
 
-    def console_closed(self, agent_id: int) -> None:
+    def console_alive(self, agent_id: int, console_id: str) -> None:
+        self.router.console_seen(agent_id, console_id)
+
+    def console_closed(self, agent_id: int, console_id: str) -> None:
         """Only the agent's last open console going away takes an idle agent offline."""
-        if self.router.console_closed(agent_id) <= 0 and self.agent_view(agent_id)["state"] in IDLE_STATES:
+        if self.router.console_gone(agent_id, console_id) == 0 and self.agent_view(agent_id)["state"] in IDLE_STATES:
             self.set_agent_state(agent_id, "offline")
+
+    def sweep_consoles(self) -> list[int]:
+        """Idle agents whose consoles all went quiet (a closed laptop, a dead web process) go offline."""
+        gone = self.router.idle_agents_without_console()
+        for agent_id in gone:
+            try:
+                self.set_agent_state(agent_id, "offline")
+            except AgentStateError:
+                continue  # an offer reached them meanwhile: the clock will lapse it
+        return gone
 
     def agent_online(self, agent_id: int) -> dict:
         """An agent's console connected: make routing know their skills."""

@@ -31,6 +31,7 @@ def run_clock(call_center: CallCenter, interval: float, stop: threading.Event) -
             call_center.tick()
             if ticks % METRICS_EVERY == 0:
                 call_center.boards.push_if_metrics_changed()
+                call_center.sweep_consoles()
         except Exception:
             # One bad tick (Redis restarting, say) must not stop the clock.
             log.exception("routing clock tick failed")

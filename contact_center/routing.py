@@ -27,6 +27,8 @@ import redis
 from contact_center.exceptions import AgentStateError, OfferNotValid
 
 AGENT_STATES = ("offline", "available", "away", "offered", "busy", "wrap_up", "missed")
+#: A console that has not said it is alive for this long no longer counts.
+CONSOLE_TTL_SECONDS = 45.0
 #: Priority outweighs any plausible wait: a day is 86,400 s.
 PRIORITY_WEIGHT = 10_000_000
 
@@ -274,7 +276,7 @@ class Router:
         """
         for raw in self.redis.smembers(self._key("agents")):
             agent_id = int(raw)
-            self.redis.hset(self._key("agent", agent_id), "consoles", 0)
+            self.redis.delete(self._key("consoles", agent_id))
             try:
                 self.set_agent_state(agent_id, "offline")
             except AgentStateError:
@@ -341,12 +343,33 @@ class Router:
         agent = self._requeue(args=[self.prefix, call_sid, self._now(), agent_id])
         return int(agent) if agent else None
 
-    def console_opened(self, agent_id: int) -> int:
-        """Count an agent's open consoles (tabs); returns how many are open."""
-        return int(self.redis.hincrby(self._key("agent", agent_id), "consoles", 1))
+    def console_seen(self, agent_id: int, console_id: str, ttl: float = CONSOLE_TTL_SECONDS) -> None:
+        """A console (browser tab) of the agent is alive; it must say so again within ``ttl``.
 
-    def console_closed(self, agent_id: int) -> int:
-        return int(self.redis.hincrby(self._key("agent", agent_id), "consoles", -1))
+        Presence expires instead of being counted, so consoles of a web process
+        that died (and never said goodbye) stop counting on their own.
+        """
+        self.redis.zadd(self._key("consoles", agent_id), {console_id: self.clock() + ttl})
+
+    def console_gone(self, agent_id: int, console_id: str) -> int:
+        """A console closed; returns how many of the agent's consoles are still alive."""
+        self.redis.zrem(self._key("consoles", agent_id), console_id)
+        return self.live_consoles(agent_id)
+
+    def live_consoles(self, agent_id: int) -> int:
+        key = self._key("consoles", agent_id)
+        self.redis.zremrangebyscore(key, "-inf", self.clock())
+        return int(self.redis.zcard(key))
+
+    def idle_agents_without_console(self) -> list[int]:
+        """Available, away or missed agents whose every console has gone quiet."""
+        idle = []
+        for raw in self.redis.smembers(self._key("agents")):
+            agent_id = int(raw)
+            state = self.redis.hget(self._key("agent", agent_id), "state")
+            if state in (b"available", b"away", b"missed") and self.live_consoles(agent_id) == 0:
+                idle.append(agent_id)
+        return sorted(idle)
 
     def end_call(self, call_sid: str) -> EndedCall | None:
         """The caller is gone; ``None`` if routing no longer knew the call."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import threading
+import time
 import xml.etree.ElementTree as ET
 
 from sqlalchemy import func, select
@@ -119,3 +120,25 @@ def test_huge_unsigned_body_is_refused_before_it_is_read(app):
     _body, status, _headers = run_wsgi_app(app, environ, buffered=True)
     assert int(status.split()[0]) in (403, 413)
     assert stream.read_bytes < 2 * 1024 * 1024, f"read {stream.read_bytes} bytes of an unsigned request"
+
+
+def test_an_agent_whose_console_went_quiet_goes_offline(app, services, agents):
+    console = agent_console(app, "alice")
+    console.emit("set_state", {"state": "available"}, namespace="/agent")
+    assert services.call_center.sweep_consoles() == []  # the console is alive
+
+    services.router.clock = lambda: time.time() + 60  # a minute without a heartbeat
+    assert services.call_center.sweep_consoles() == [agents["alice"]]
+    assert services.router.agent(agents["alice"])["state"] == "offline"
+
+
+def test_the_consoles_heartbeat_keeps_it_counted(app, services, agents):
+    console = agent_console(app, "alice")
+    console.emit("set_state", {"state": "available"}, namespace="/agent")
+    start = time.time()
+    services.router.clock = lambda: start + 30
+    console.emit("alive", namespace="/agent")
+    services.router.clock = lambda: start + 60  # 60 s after connecting, 30 after the heartbeat
+
+    assert services.call_center.sweep_consoles() == []
+    assert services.router.agent(agents["alice"])["state"] == "available"

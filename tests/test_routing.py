@@ -507,7 +507,7 @@ def test_concurrent_expiry_lapses_each_offer_once(redis_url, redis_conn, clock):
 def test_reset_consoles_takes_idle_agents_offline_and_keeps_busy_ones(router, clock):
     go_available(router, clock, 1, ["billing"])
     go_available(router, clock, 2, ["billing"])
-    router.console_opened(1)
+    router.console_seen(1, "tab-1")
     router.enqueue("CA1", "billing", ["billing"])
     [offer] = router.dispatch()
     router.accept(offer.agent_id, "CA1", offer.offer_id)
@@ -517,4 +517,20 @@ def test_reset_consoles_takes_idle_agents_offline_and_keeps_busy_ones(router, cl
 
     assert router.agent(idle)["state"] == "offline"
     assert router.agent(offer.agent_id)["state"] == "busy"
-    assert router.console_closed(1) == -1  # the count restarted from zero
+    assert router.live_consoles(1) == 0
+
+
+def test_console_presence_expires_unless_renewed(router, clock):
+    go_available(router, clock, 1, ["billing"])
+    go_available(router, clock, 2, ["billing"])
+    router.console_seen(1, "tab-a")
+    router.console_seen(1, "tab-b")
+    router.console_seen(2, "tab-c")
+
+    assert router.console_gone(1, "tab-a") == 1  # the other tab is still open
+    clock.advance(30)
+    router.console_seen(2, "tab-c")  # agent 2's console keeps saying it is alive
+    clock.advance(30)
+
+    assert router.live_consoles(1) == 0 and router.live_consoles(2) == 1
+    assert router.idle_agents_without_console() == [1]

@@ -272,5 +272,8 @@
     $('go-away').disabled = true;
   });
 
+  // Presence: the server forgets a console that stops saying this (a closed laptop).
+  setInterval(() => { if (socket.connected) socket.emit('alive'); }, 15000);
+
   CC.trackConnection(socket, showNotice);
 })();
