@@ -27,8 +27,9 @@ import redis
 from contact_center.exceptions import AgentStateError, OfferNotValid
 
 AGENT_STATES = ("offline", "available", "away", "offered", "busy", "wrap_up", "missed")
-#: A console that has not said it is alive for this long no longer counts.
-CONSOLE_TTL_SECONDS = 45.0
+#: A console that has not said it is alive for this long no longer counts. Browsers
+#: run a hidden tab's timers as rarely as once a minute, hence the margin.
+CONSOLE_TTL_SECONDS = 150.0
 #: Priority outweighs any plausible wait: a day is 86,400 s.
 PRIORITY_WEIGHT = 10_000_000
 
