@@ -6,6 +6,7 @@ URL (the call simulator's fake REST API) through twilio's pluggable HTTP client.
 
 from __future__ import annotations
 
+import logging
 import re
 
 from twilio.base.exceptions import TwilioException, TwilioRestException
@@ -19,6 +20,8 @@ from contact_center.exceptions import TelephonyError
 #: api.twilio.com and its regional edges (api.dublin.ie1.twilio.com).
 TWILIO_API = re.compile(r"^https://api(\.[a-z0-9-]+)*\.twilio\.com(?=/|$)")
 
+
+log = logging.getLogger(__name__)
 
 #: 20404: no such call; 21220: "Call is not in-progress. Cannot redirect."
 CALL_GONE_CODES = frozenset({20404, 21220})
@@ -72,7 +75,10 @@ class Telephony:
         try:
             self.client.calls(call_sid).update(twiml=str(twiml))
         except TwilioRestException as exc:
+            log.warning("Twilio refused to update %s: %s (%s)", call_sid, exc.msg, exc.code)
             gone = exc.status == 404 or exc.code in CALL_GONE_CODES
-            raise TelephonyError(f"Twilio refused to update {call_sid}: {exc.msg}", call_gone=gone) from exc
+            raise TelephonyError("Twilio refused to connect the call; it stays in line", call_gone=gone) from exc
         except (TwilioException, OSError) as exc:
-            raise TelephonyError(f"Twilio could not be reached: {exc}") from exc
+            # The agent sees a plain sentence; the details are for the operator's log.
+            log.warning("Twilio could not be reached to update %s: %s", call_sid, exc)
+            raise TelephonyError("Twilio could not be reached; the call stays in line") from exc

@@ -18,9 +18,14 @@
   let callSid = null;
   let connectedAt = null;
 
+  let noticeTimer = null;
+
+  // A notice is news, not a state: it goes away by itself.
   function showNotice(text) {
     $('notice').textContent = text;
     $('notice').hidden = false;
+    clearTimeout(noticeTimer);
+    noticeTimer = setTimeout(clearNotice, 20000);
   }
 
   function clearNotice() {
@@ -253,7 +258,10 @@
     showNotice(WITHDRAWN[p.reason] || 'The offer was withdrawn.');
   });
 
-  socket.on('call_connected', (p) => showInCall(p.call_sid));
+  socket.on('call_connected', (p) => {
+    clearNotice();
+    showInCall(p.call_sid);
+  });
   socket.on('call_ended', (p) => showWrapUp(p.call_sid));
   socket.on('leaderboard', (entries) => CC.renderLeaderboard($('leaderboard'), entries));
 
