@@ -26,7 +26,6 @@ import redis
 
 from contact_center.exceptions import AgentStateError, OfferNotValid
 
-AGENT_STATES = ("offline", "available", "away", "offered", "busy", "wrap_up", "missed")
 #: A console that has not said it is alive for this long no longer counts. Browsers
 #: run a hidden tab's timers as rarely as once a minute, hence the margin.
 CONSOLE_TTL_SECONDS = 150.0
@@ -384,19 +383,28 @@ class Router:
 
     def snapshot(self, queue_names: Iterable[str] = ()) -> dict:
         """Queues (those used, and ``queue_names`` even if empty) and agents."""
-        queues = []
-        used = {q.decode() for q in self.redis.smembers(self._key("queues"))}
-        for name in sorted(used | set(queue_names)):
-            key = self._key("queue", name)
-            oldest = self.redis.zrange(key, 0, 0, withscores=True)
-            queues.append({
-                "name": name,
-                "waiting": self.redis.zcard(key),
-                "oldest_enqueued_at": oldest[0][1] if oldest else None,
-            })
+        # Pushed on every state change: one round trip for the sets, one for the rest.
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.smembers(self._key("queues"))
+            pipe.smembers(self._key("agents"))
+            used, agent_ids = pipe.execute()
+        names = sorted({q.decode() for q in used} | set(queue_names))
+        agent_ids = sorted(int(a) for a in agent_ids)
+        with self.redis.pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.zcard(self._key("queue", name))
+                pipe.zrange(self._key("queue", name), 0, 0, withscores=True)
+            for agent_id in agent_ids:
+                pipe.hgetall(self._key("agent", agent_id))
+            replies = pipe.execute()
+        queues = [
+            {"name": name, "waiting": waiting, "oldest_enqueued_at": oldest[0][1] if oldest else None}
+            for name, waiting, oldest in zip(names, replies[0:2 * len(names):2], replies[1:2 * len(names):2],
+                                              strict=True)
+        ]
         agents = []
-        for agent_id in sorted(int(a) for a in self.redis.smembers(self._key("agents"))):
-            info = self.agent(agent_id)
+        for agent_id, raw in zip(agent_ids, replies[2 * len(names):], strict=True):
+            info = _decode(raw)
             agents.append({
                 "id": agent_id,
                 "name": info.get("name", str(agent_id)),

@@ -112,6 +112,16 @@ def client(app):
     return app.test_client()
 
 
+def app_with_flow(config: Config, tmp_path: Path, name: str, text: str):
+    """An app whose only flow (and default) is ``text``, saved as ``<name>.yaml``."""
+    from app import create_app
+
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / f"{name}.yaml").write_text(text)
+    return create_app(config.with_overrides(flows_dir=flows, default_flow=name))
+
+
 class TwilioSigner:
     """Signs form posts the way Twilio does, for the Flask test client."""
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app import create_app
 from contact_center import ivr
 from contact_center.exceptions import FlowError
 from contact_center.flows import parse_flow
 from contact_center.models import Call
 from contact_center.urls import WebhookUrls
-from tests.conftest import TwilioSigner, call_params
+from tests.conftest import TwilioSigner, app_with_flow, call_params
 
 URLS = WebhookUrls("https://cc.example.com")
 
@@ -33,10 +32,7 @@ nodes:
 
 
 def test_flow_that_enqueues_without_a_menu_records_the_queue(config, tmp_path):
-    flows = tmp_path / "flows"
-    flows.mkdir()
-    (flows / "sales.yaml").write_text(GREET_AND_QUEUE)
-    app = create_app(config.with_overrides(flows_dir=flows, default_flow="sales"))
+    app = app_with_flow(config, tmp_path, "sales", GREET_AND_QUEUE)
     services = app.extensions["contact_center"]
     twilio = TwilioSigner(app.test_client(), config)
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app import create_app
 from contact_center.models import Call
-from tests.conftest import TwilioSigner, call_params, record_emits, seed_agents
+from tests.conftest import TwilioSigner, app_with_flow, call_params, record_emits, seed_agents
 
 BACK_AND_FORTH = """\
 name: loop
@@ -39,10 +38,7 @@ nodes:
 
 
 def test_choice_made_on_a_second_visit_to_a_menu_reaches_an_agent(config, tmp_path):
-    flows = tmp_path / "flows"
-    flows.mkdir()
-    (flows / "loop.yaml").write_text(BACK_AND_FORTH)
-    app = create_app(config.with_overrides(flows_dir=flows, default_flow="loop"))
+    app = app_with_flow(config, tmp_path, "loop", BACK_AND_FORTH)
     services = app.extensions["contact_center"]
     try:
         alice = seed_agents(services)["alice"]
